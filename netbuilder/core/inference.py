@@ -1,0 +1,346 @@
+"""Shape inference: every node's output shapes, parameter counts and problems.
+
+Inference is error-tolerant: a broken node gets a diagnostic, the nodes downstream of it get
+no shape (and no diagnostic of their own), and every other node still gets its shapes. Results
+of a block's shape rule are cached by (type, params, input shapes), so that re-inference after
+one edit costs little more than walking the graph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+
+from netbuilder.core.blockspec import BlockSpec, Catalogue
+from netbuilder.core.errors import NetbuilderError, ParamError, ShapeError
+from netbuilder.core.flatten import PASS_IN, PASS_OUT, FlatGraph, FlatNode, flatten
+from netbuilder.core.graph import NETWORK, Document, Graph
+from netbuilder.core.params import validate_params
+from netbuilder.core.tensor import TensorSpec
+
+ERROR, WARNING = "error", "warning"
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """A problem found in a graph, attached to the node that causes it.
+
+    Attributes:
+        graph: the network or group name.
+        node: id of the node to blame (None for a problem of the whole graph).
+        message: what is wrong, in the user's terms.
+        param: the parameter to blame, when one is.
+        severity: ``"error"`` (the graph cannot compile) or ``"warning"``.
+    """
+
+    graph: str
+    node: str | None
+    message: str
+    param: str | None = None
+    severity: str = ERROR
+
+
+@dataclass
+class NodeInfo:
+    """What inference learned about one node."""
+
+    inputs: dict[str, TensorSpec] = field(default_factory=dict)
+    outputs: dict[str, TensorSpec] = field(default_factory=dict)
+    params: int = 0
+    macs: int = 0
+
+
+@dataclass
+class Analysis:
+    """Inference results for one graph.
+
+    Attributes:
+        graph: the analysed network or group name.
+        nodes: top-level node id -> info (a group instance sums its inner nodes).
+        flat: flat node id -> info, for the compiler and the summary of groups.
+        diagnostics: every problem found, errors first in graph order.
+        order: flat node ids in a topological order (nodes on cycles left out).
+        flat_graph: the expanded graph that was analysed.
+    """
+
+    graph: str
+    nodes: dict[str, NodeInfo] = field(default_factory=dict)
+    flat: dict[str, NodeInfo] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    order: list[str] = field(default_factory=list)
+    flat_graph: FlatGraph | None = None
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == ERROR]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def total_params(self) -> int:
+        return sum(info.params for info in self.nodes.values())
+
+    @property
+    def total_macs(self) -> int:
+        return sum(info.macs for info in self.nodes.values())
+
+    def output_spec(self, node_id: str, port: str) -> TensorSpec | None:
+        """The spec on an output port: what a wire leaving it carries (None if unknown)."""
+        info = self.nodes.get(node_id)
+        return None if info is None else info.outputs.get(port)
+
+    def diagnostics_for(self, node_id: str) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.node == node_id]
+
+
+class ShapeCache:
+    """Memo of shape-rule results keyed by (type, params, input specs)."""
+
+    def __init__(self, limit: int = 50_000) -> None:
+        self._store: dict[Any, tuple[dict[str, TensorSpec], int, int] | NetbuilderError] = {}
+        self._limit = limit
+
+    def run(self, spec: BlockSpec, params: Mapping[str, Any], inputs: dict[str, TensorSpec]
+            ) -> tuple[dict[str, TensorSpec], int, int]:
+        key = (spec.type, _freeze(params), tuple(sorted(inputs.items())))
+        hit = self._store.get(key)
+        if hit is None:
+            hit = _run_rule(spec, params, inputs)
+            if len(self._store) >= self._limit:
+                self._store.clear()
+            self._store[key] = hit
+        if isinstance(hit, NetbuilderError):
+            raise hit
+        return hit
+
+
+def _run_rule(spec: BlockSpec, params: Mapping[str, Any], inputs: dict[str, TensorSpec]
+              ) -> tuple[dict[str, TensorSpec], int, int] | NetbuilderError:
+    try:
+        outputs = spec.infer_outputs(params, inputs)
+        return outputs, spec.count_params(params, inputs, outputs), \
+            spec.count_macs(params, inputs, outputs)
+    except (ShapeError, ParamError) as error:
+        return error
+    except (ValueError, TypeError, ZeroDivisionError, OverflowError) as error:
+        # A shape rule that trips on an odd value must not take the editor down with it.
+        return ShapeError(f"cannot compute the output shape ({error})")
+
+
+def analyse(doc: Document, graph: Graph | str, cache: ShapeCache | None = None) -> Analysis:
+    """Infers shapes for one network or group and collects its diagnostics."""
+    if isinstance(graph, str):
+        graph = doc.graph(graph)
+    cache = cache or ShapeCache()
+    flat = flatten(doc, graph)
+    result = Analysis(graph.name, flat_graph=flat)
+    _Inferencer(doc.catalogue, graph, flat, cache, result).run()
+    _summarise_instances(graph, flat, result)
+    if graph.kind == NETWORK:
+        _check_network_structure(doc, graph, flat, result)
+    rank = {node_id: index for index, node_id in enumerate(graph.nodes)}
+    result.diagnostics.sort(
+        key=lambda d: (d.severity != ERROR, -1 if d.node is None else rank.get(d.node, len(rank)))
+    )
+    return result
+
+
+def analyse_document(doc: Document, cache: ShapeCache | None = None) -> dict[str, Analysis]:
+    """Analyses every network of the document (groups are analysed through their uses)."""
+    cache = cache or ShapeCache()
+    return {name: analyse(doc, graph, cache) for name, graph in doc.networks.items()}
+
+
+class _Inferencer:
+    def __init__(self, catalogue: Catalogue, graph: Graph, flat: FlatGraph, cache: ShapeCache,
+                 result: Analysis) -> None:
+        self.catalogue = catalogue
+        self.graph = graph
+        self.flat = flat
+        self.cache = cache
+        self.result = result
+
+    def blame(self, node: FlatNode, message: str, param: str | None = None,
+              severity: str = ERROR) -> None:
+        if node.id != node.origin:
+            # The node lives inside a group instance: blame the instance the user sees.
+            message = f"inside group at {node.path}: {message}"
+        self.result.diagnostics.append(
+            Diagnostic(self.graph.name, node.origin, message, param, severity)
+        )
+
+    def run(self) -> None:
+        flat, result = self.flat, self.result
+        for origin, messages in flat.problems.items():
+            for message in messages:
+                result.diagnostics.append(Diagnostic(self.graph.name, origin, message))
+
+        incoming: dict[str, dict[str, tuple[str, str]]] = {}
+        for edge in flat.edges:
+            incoming.setdefault(edge.target, {})[edge.target_port] = (edge.source, edge.source_port)
+
+        order, on_cycle = _topological_order(flat)
+        for node_id, cycle in on_cycle.items():
+            self.blame(flat.nodes[node_id], f"is part of a cycle: {cycle}")
+        result.order = order
+
+        for node_id in order:
+            node = flat.nodes[node_id]
+            info = self._infer_node(node, incoming.get(node_id, {}))
+            if info is not None:
+                result.flat[node_id] = info
+
+    def _infer_node(self, node: FlatNode, incoming: dict[str, tuple[str, str]]
+                    ) -> NodeInfo | None:
+        spec = self.catalogue.get(node.type)
+        if spec is None:
+            self.blame(node, f"unknown block type '{node.type}': kept as a placeholder with its "
+                       "parameters, but it cannot be compiled")
+            return None
+        if spec.role == "group":
+            return None  # a broken instance: expansion already said why
+        for issue in validate_params(spec.params, node.params):
+            self.blame(node, issue.message, issue.param)
+            return None
+
+        if spec.role in ("group_input", "group_output"):
+            return self._pass_through(node, spec, incoming)
+
+        ports = spec.input_ports(node.params)
+        port_names = {port.name for port in ports}
+        for port in incoming:
+            if port not in port_names:
+                self.blame(node, f"has no input named '{port}' (a wire arrives there)")
+        inputs: dict[str, TensorSpec] = {}
+        blocked = False
+        for port in ports:
+            source = incoming.get(port.name)
+            if source is None:
+                label = f"input '{port.name}'" if len(ports) > 1 else "its input"
+                self.blame(node, f"{label} is not connected")
+                blocked = True
+                continue
+            upstream = self.result.flat.get(source[0])
+            spec_in = None if upstream is None else upstream.outputs.get(source[1])
+            if spec_in is None:
+                blocked = True  # upstream is broken and already blamed
+                continue
+            inputs[port.name] = spec_in
+        if blocked:
+            return None
+        try:
+            outputs, n_params, n_macs = self.cache.run(spec, node.params, inputs)
+        except (ShapeError, ParamError) as error:
+            self.blame(node, str(error), getattr(error, "param", None))
+            return None
+        return NodeInfo(inputs, outputs, n_params, n_macs)
+
+    def _pass_through(self, node: FlatNode, spec: BlockSpec,
+                      incoming: dict[str, tuple[str, str]]) -> NodeInfo | None:
+        # Both pass-through blocks receive on port "x": group_output inside the group,
+        # group_input from the instance's outer wire (see core.flatten).
+        source = incoming.get(PASS_IN)
+        if source is None:
+            if spec.role == "group_input" and self.graph.kind != NETWORK:
+                return None  # a group analysed on its own: its inputs come from its uses
+            self.blame(node, "is not connected")
+            return None
+        upstream = self.result.flat.get(source[0])
+        spec_in = None if upstream is None else upstream.outputs.get(source[1])
+        if spec_in is None:
+            return None
+        return NodeInfo({PASS_IN: spec_in}, {PASS_OUT: spec_in})
+
+
+def _topological_order(flat: FlatGraph) -> tuple[list[str], dict[str, str]]:
+    """Flat ids in dependency order (ties kept in document order), and the nodes on cycles."""
+    digraph = nx.DiGraph()
+    digraph.add_nodes_from(flat.nodes)
+    digraph.add_edges_from((e.source, e.target) for e in flat.edges if e.source in flat.nodes
+                           and e.target in flat.nodes)
+    on_cycle: dict[str, str] = {}
+    for component in nx.strongly_connected_components(digraph):
+        if len(component) == 1:
+            (only,) = component
+            if not digraph.has_edge(only, only):
+                continue
+        cycle = nx.find_cycle(digraph.subgraph(component))
+        names = [flat.nodes[a].path for a, _ in cycle] + [flat.nodes[cycle[0][0]].path]
+        text = " → ".join(names)
+        for node_id in component:
+            on_cycle[node_id] = text
+    if on_cycle:
+        digraph.remove_nodes_from(on_cycle)
+    rank = {node_id: index for index, node_id in enumerate(flat.nodes)}
+    order = list(nx.lexicographical_topological_sort(digraph, key=rank.__getitem__))
+    return order, on_cycle
+
+
+def _summarise_instances(graph: Graph, flat: FlatGraph, result: Analysis) -> None:
+    """Fills ``result.nodes`` for top-level nodes, summing the inner nodes of instances."""
+    for node_id in graph.nodes:
+        info = result.flat.get(node_id)
+        if info is not None:
+            result.nodes[node_id] = info
+    for flat_id, flat_node in flat.nodes.items():
+        if flat_id == flat_node.origin or flat_id not in result.flat:
+            continue
+        info = result.nodes.setdefault(flat_node.origin, NodeInfo())
+        info.params += result.flat[flat_id].params
+        info.macs += result.flat[flat_id].macs
+        flat_info = result.flat[flat_id]
+        if flat_node.type == "group_input" and flat_node.path.count(".") == 1:
+            info.inputs[flat_node.path.split(".")[-1]] = flat_info.outputs[PASS_OUT]
+    for (node_id, port), (flat_id, flat_port) in flat.outputs_of_instance.items():
+        flat_info = result.flat.get(flat_id)
+        if flat_info is not None and flat_port in flat_info.outputs:
+            result.nodes.setdefault(node_id, NodeInfo()).outputs[port] = flat_info.outputs[flat_port]
+
+
+def _check_network_structure(doc: Document, graph: Graph, flat: FlatGraph,
+                             result: Analysis) -> None:
+    """Whole-network checks: an Input and an Output exist; every block is on a path."""
+    roles = {node_id: _role(doc.catalogue, node.type) for node_id, node in graph.nodes.items()}
+    if not any(role == "input" for role in roles.values()):
+        result.diagnostics.append(Diagnostic(
+            graph.name, None, f"network '{graph.name}' has no Input block"))
+    if not any(role == "output" for role in roles.values()):
+        result.diagnostics.append(Diagnostic(
+            graph.name, None,
+            f"network '{graph.name}' has no Output block: add one to mark what it returns"))
+        return
+    digraph = nx.DiGraph()
+    digraph.add_nodes_from(flat.nodes)
+    digraph.add_edges_from((e.source, e.target) for e in flat.edges)
+    sinks = [n for n, f in flat.nodes.items()
+             if f.id == f.origin and roles.get(n) in ("output", "loss")]
+    useful: set[str] = set(sinks)
+    for sink in sinks:
+        useful |= nx.ancestors(digraph, sink)
+    origins_in_use = {flat.nodes[member].origin for member in useful}
+    for node_id, node in graph.nodes.items():
+        if roles[node_id] is None:
+            continue
+        if node_id not in origins_in_use:
+            result.diagnostics.append(Diagnostic(
+                graph.name, node_id,
+                f"{node.name} does not lead to an Output or a loss, so it is not part of the "
+                "compiled model", severity=WARNING))
+
+
+def _role(catalogue: Catalogue, type_id: str) -> str | None:
+    spec = catalogue.get(type_id)
+    return None if spec is None else spec.role
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return tuple(_freeze(v) for v in value)
+    return value

@@ -1,0 +1,203 @@
+"""Typed block parameters: declaration, validation and JSON-safe values.
+
+A block declares its parameters once as :class:`ParamSpec` objects; the inspector builds its
+form from them, the file loader validates with them and the docs list them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from netbuilder.core.errors import ParamError
+
+#: The kinds a parameter can be, and what a value of that kind looks like in JSON.
+KINDS = {
+    "int": "an integer",
+    "float": "a number",
+    "bool": "true or false",
+    "choice": "one of a fixed set of names",
+    "str": "a text",
+    "ints": "a list of integers",
+    "int_or_ints": "an integer or a list of integers",
+}
+
+# Keeps a hostile file from asking for a tensor of 10**30 elements or a 10,000-long shape.
+MAX_INT = 2**31 - 1
+MAX_LIST = 16
+MAX_STR = 200
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One parameter of a block type.
+
+    Attributes:
+        name: the key in the file and the keyword of the build function.
+        kind: one of :data:`KINDS`.
+        default: the value a new block gets.
+        help: one sentence for the inspector's tooltip.
+        minimum: smallest allowed value (for lists: of each element).
+        maximum: largest allowed value (for lists: of each element).
+        choices: the allowed names of a ``choice`` parameter.
+        length: for ``ints`` / ``int_or_ints``: the exact list length, or None for any.
+        title: the label in the inspector; defaults to the name with spaces.
+    """
+
+    name: str
+    kind: str
+    default: Any
+    help: str
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[str, ...] = ()
+    length: int | None = None
+    title: str = ""
+    min_length: int = 0
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown parameter kind {self.kind!r}")
+        if self.kind == "choice" and not self.choices:
+            raise ValueError(f"choice parameter {self.name!r} has no choices")
+
+    @property
+    def label(self) -> str:
+        return self.title or self.name.replace("_", " ").capitalize()
+
+    def validate(self, value: Any) -> Any:
+        """Returns ``value`` if it is valid, else raises :class:`ParamError`.
+
+        The value is returned unchanged (not normalised), so that a loaded file saves back
+        byte for byte.
+        """
+        check = getattr(self, f"_check_{self.kind}")
+        check(value)
+        return value
+
+    def _fail(self, message: str) -> None:
+        raise ParamError(f"parameter '{self.name}' {message}", self.name)
+
+    def _check_range(self, value: float) -> None:
+        if self.minimum is not None and value < self.minimum:
+            self._fail(f"must be at least {_fmt(self.minimum)}, got {_fmt(value)}")
+        if self.maximum is not None and value > self.maximum:
+            self._fail(f"must be at most {_fmt(self.maximum)}, got {_fmt(value)}")
+
+    def _check_int(self, value: Any) -> None:
+        if not _is_int(value):
+            self._fail(f"must be an integer, got {_describe(value)}")
+        if abs(value) > MAX_INT:
+            self._fail(f"is too large ({_fmt(value)})")
+        self._check_range(value)
+
+    def _check_float(self, value: Any) -> None:
+        if not (_is_int(value) or isinstance(value, float)):
+            self._fail(f"must be a number, got {_describe(value)}")
+        if not math.isfinite(value):
+            self._fail("must be a finite number")
+        self._check_range(value)
+
+    def _check_bool(self, value: Any) -> None:
+        if not isinstance(value, bool):
+            self._fail(f"must be true or false, got {_describe(value)}")
+
+    def _check_choice(self, value: Any) -> None:
+        if value not in self.choices:
+            options = ", ".join(self.choices)
+            self._fail(f"must be one of {options}; got {_describe(value)}")
+
+    def _check_str(self, value: Any) -> None:
+        if not isinstance(value, str):
+            self._fail(f"must be a text, got {_describe(value)}")
+        if len(value) > MAX_STR:
+            self._fail(f"is longer than {MAX_STR} characters")
+
+    def _check_ints(self, value: Any) -> None:
+        if not isinstance(value, list):
+            self._fail(f"must be a list of integers, got {_describe(value)}")
+        if self.length is not None and len(value) != self.length:
+            self._fail(f"must have {self.length} entries, got {len(value)}")
+        if len(value) > MAX_LIST:
+            self._fail(f"has more than {MAX_LIST} entries")
+        if len(value) < self.min_length:
+            self._fail(f"must have at least {self.min_length} entries")
+        for item in value:
+            self._check_int(item)
+
+    def _check_int_or_ints(self, value: Any) -> None:
+        if isinstance(value, list):
+            self._check_ints(value)
+        else:
+            self._check_int(value)
+
+
+@dataclass
+class ParamIssue:
+    """A parameter that failed validation."""
+
+    param: str
+    message: str
+
+
+def validate_params(specs: tuple[ParamSpec, ...], params: dict[str, Any]) -> list[ParamIssue]:
+    """Checks a whole params dict against its specs: missing, unknown and bad values."""
+    issues: list[ParamIssue] = []
+    known = {spec.name: spec for spec in specs}
+    for name in params:
+        if name not in known:
+            issues.append(ParamIssue(name, f"unknown parameter '{name}'"))
+    for spec in specs:
+        if spec.name not in params:
+            issues.append(ParamIssue(spec.name, f"parameter '{spec.name}' is missing"))
+            continue
+        try:
+            spec.validate(params[spec.name])
+        except ParamError as error:
+            issues.append(ParamIssue(spec.name, str(error)))
+    return issues
+
+
+def default_params(specs: tuple[ParamSpec, ...]) -> dict[str, Any]:
+    """A fresh params dict holding every default (lists copied, never shared)."""
+    return {spec.name: _copy(spec.default) for spec in specs}
+
+
+def as_tuple(value: int | list[int], length: int) -> tuple[int, ...]:
+    """Expands an ``int_or_ints`` value to a tuple of ``length`` integers."""
+    if isinstance(value, list):
+        return tuple(value)
+    return (value,) * length
+
+
+def _copy(value: Any) -> Any:
+    return list(value) if isinstance(value, list) else value
+
+
+def _is_int(value: Any) -> bool:
+    # bool is an int subclass in Python, but `true` is not a valid layer size.
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _fmt(value: float) -> str:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value)
+
+
+def _describe(value: Any) -> str:
+    text = repr(value)
+    if len(text) > 40:
+        text = text[:37] + "..."
+    return text
+
+
+__all__ = [
+    "KINDS",
+    "ParamIssue",
+    "ParamSpec",
+    "as_tuple",
+    "default_params",
+    "validate_params",
+]
