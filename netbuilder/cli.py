@@ -1,0 +1,140 @@
+"""The ``netbuilder`` command line.
+
+``netbuilder [FILE]`` opens the app; ``summary``, ``examples`` (and later ``train`` and
+``export``) work headless. Errors print one line on stderr and exit with code 2 for bad
+input; a traceback only appears with NETBUILDER_DEBUG=1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+
+from netbuilder import __version__
+from netbuilder.core.errors import NetbuilderError
+
+EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+COMMANDS = ("summary", "examples", "gui")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        # argparse's own message, but as the one line (and exit code 2) we promise.
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="netbuilder",
+        description="Design neural networks as graphs, compile them to PyTorch, train and "
+                    "export them. With no command, opens the app.",
+    )
+    parser.add_argument("--version", action="version", version=f"netbuilder {__version__}")
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    summary = commands.add_parser(
+        "summary", help="every node's output shape, parameters and multiply-adds")
+    summary.add_argument("file", help="a .nbg graph file, or the name of a bundled example")
+    summary.add_argument("--json", action="store_true", help="print one JSON object")
+
+    commands.add_parser("examples", help="list the bundled example graphs")
+
+    gui = commands.add_parser("gui", help="open the app (the default command)")
+    gui.add_argument("file", nargs="?", help="a .nbg file to open (default: the CNN example)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Runs the command line; returns the process exit code."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if not args_list or (args_list[0] not in COMMANDS and not args_list[0].startswith("-")):
+        args_list.insert(0, "gui")  # `netbuilder` and `netbuilder FILE` open the app
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    try:
+        return _dispatch(args)
+    except NetbuilderError as error:
+        _fail(str(error))
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("netbuilder: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as error:  # a bug: one line by default, the traceback on request
+        if os.environ.get("NETBUILDER_DEBUG"):
+            raise
+        _fail(f"internal error: {type(error).__name__}: {error} "
+              "(set NETBUILDER_DEBUG=1 for the traceback, and please report it)")
+        return EXIT_FAILURE
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "summary":
+        return _summary(args.file, args.json)
+    if args.command == "examples":
+        return _examples()
+    return _gui(args.file)
+
+
+def _resolve(file: str) -> str:
+    """A path as given, or the path of a bundled example named ``file``."""
+    from netbuilder import resources
+
+    if os.path.exists(file) or file.endswith(".nbg") or os.sep in file:
+        return file
+    try:
+        return str(resources.example_path(file))
+    except KeyError:
+        return file
+
+
+def _summary(file: str, as_json: bool) -> int:
+    import netbuilder
+    from netbuilder.core.summary import summary_dict, summary_text
+
+    path = _resolve(file)
+    doc = netbuilder.load(path)
+    data = summary_dict(doc, path)
+    if as_json:
+        print(json.dumps(data, indent=2))
+    else:
+        print(summary_text(doc, path), end="")
+    if data["errors"]:
+        first = data["errors"][0]
+        where = f"node {first['name']}: " if first["name"] else ""
+        count = len(data["errors"])
+        _fail(f"{path}: {count} problem{'s' if count > 1 else ''} "
+              f"(first: {first['network']} / {where}{first['message']})")
+        return EXIT_BAD_INPUT
+    return EXIT_OK
+
+
+def _examples() -> int:
+    from netbuilder import resources
+
+    import netbuilder
+
+    for name in resources.list_examples():
+        doc = netbuilder.load(resources.example_path(name))
+        title = doc.metadata.get("title", "")
+        print(f"{name:<24} {title}")
+    return EXIT_OK
+
+
+def _gui(file: str | None) -> int:
+    try:
+        from netbuilder.ui.app import main as run_app
+    except ImportError as error:
+        _fail(f"the app cannot start: {error}. Install it with `bash packaging/setup.sh app`.")
+        return EXIT_FAILURE
+    return run_app(_resolve(file) if file else None)
+
+
+def _fail(message: str) -> None:
+    print(f"netbuilder: error: {message}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

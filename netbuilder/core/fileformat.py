@@ -1,0 +1,361 @@
+"""The .nbg file format: versioned, sorted, pretty JSON that never executes anything.
+
+Loading has two phases, as in orange-canvas-core: first the text is parsed and its format
+version checked and migrated step by step (pure dict -> dict functions); only then is a
+:class:`Document` built. A file newer than this netbuilder is refused with a clear message,
+an unknown block type stays in the document as a placeholder with its params, and saving is
+atomic. Layout of version 1::
+
+    {"format": "netbuilder-graph", "version": 1, "next_id": 12,
+     "networks": [{"name": "model", "nodes": [...], "edges": [...]}],
+     "groups": [{"name": "resblock", "nodes": [...], "edges": [...]}],
+     "training": {...}, "view": {...}, "metadata": {...}}
+
+Nodes and edges are written by :mod:`netbuilder.core.serialize`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from netbuilder.core.blockspec import Catalogue
+from netbuilder.core.errors import GraphError, GraphFileError
+from netbuilder.core.graph import GROUP, NETWORK, Document, Graph, check_identifier
+from netbuilder.core.serialize import edge_from_dict, edge_to_dict, node_from_dict, node_to_dict
+
+FORMAT_NAME = "netbuilder-graph"
+CURRENT_VERSION = 1
+SUFFIX = ".nbg"
+
+#: A bigger file is refused before reading: a real graph of 10,000 blocks is about 4 MB.
+MAX_FILE_BYTES = 64 * 1024 * 1024
+#: Free-form sections (training settings, view state, a placeholder's params) may nest this deep.
+MAX_DEPTH = 32
+MAX_NODES = 100_000
+
+TOP_KEYS = ("format", "version", "next_id", "networks", "groups", "training", "view",
+            "metadata")
+GRAPH_KEYS = ("name", "nodes", "edges")
+
+Migration = Callable[[dict[str, Any]], dict[str, Any]]
+
+#: MIGRATIONS[v] turns a version-v dict into a version v+1 dict. Each step has a golden
+#: file in tests/data (format_v{v}.nbg) and a test that loads it.
+MIGRATIONS: dict[int, Migration] = {}
+
+
+# ----- reading ---------------------------------------------------------------------------------
+def load(path: str | os.PathLike[str], catalogue: Catalogue) -> Document:
+    """Reads a .nbg file into a document.
+
+    Raises:
+        GraphFileError: the file cannot be read or is not a valid netbuilder graph; the
+            message names the file and the part at fault.
+    """
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise GraphFileError(f"{path}: file is too large ({size // 2**20} MiB) to be a graph")
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise GraphFileError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise GraphFileError(f"{path}: is a folder, not a graph file") from None
+    except OSError as error:
+        raise GraphFileError(f"{path}: cannot be read ({error.strerror or error})") from None
+    doc = loads(raw, catalogue, source=str(path))
+    doc.path = path
+    return doc
+
+
+def loads(text: str | bytes, catalogue: Catalogue, source: str = "<text>") -> Document:
+    """Parses .nbg text (str or UTF-8 bytes) into a document; errors name ``source``."""
+    data = parse(text, source)
+    data = migrate(data, source)
+    try:
+        return _build_document(data, catalogue)
+    except (ValueError, GraphError) as error:
+        raise GraphFileError(f"{source}: {error}") from None
+
+
+def parse(text: str | bytes, source: str = "<text>") -> dict[str, Any]:
+    """Phase one: bytes to a dict with a known format name and a supported version."""
+    if isinstance(text, bytes):
+        if len(text) > MAX_FILE_BYTES:
+            raise GraphFileError(f"{source}: too large to be a graph")
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError:
+            raise GraphFileError(f"{source}: is not a netbuilder graph (not UTF-8 text; "
+                                 "perhaps a binary file)") from None
+    if text.startswith("\ufeff"):
+        text = text[1:]  # a byte-order mark some editors add
+    try:
+        data = json.loads(text, parse_constant=_refuse_constant)
+    except json.JSONDecodeError as error:
+        hint = " (the file is cut short)" if error.pos >= len(text.rstrip()) else ""
+        raise GraphFileError(f"{source}: is not valid JSON at line {error.lineno}, column "
+                             f"{error.colno}: {error.msg}{hint}") from None
+    except RecursionError:
+        raise GraphFileError(f"{source}: is nested too deeply to be a graph") from None
+    except ValueError as error:  # NaN/Infinity literals, integers with thousands of digits
+        raise GraphFileError(f"{source}: holds a value netbuilder refuses: {error}") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT_NAME:
+        raise GraphFileError(f"{source}: is not a netbuilder graph (no \"format\": "
+                             f"\"{FORMAT_NAME}\" field)")
+    version = data.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise GraphFileError(f"{source}: has no valid format version")
+    if version > CURRENT_VERSION:
+        raise GraphFileError(
+            f"{source}: was written by a newer netbuilder (format version {version}; this one "
+            f"reads up to {CURRENT_VERSION}). Update netbuilder to open it.")
+    return data
+
+
+def migrate(data: dict[str, Any], source: str = "<text>") -> dict[str, Any]:
+    """Phase one and a half: upgrades an old version's dict step by step to the current one."""
+    version = data["version"]
+    while version < CURRENT_VERSION:
+        step = MIGRATIONS.get(version)
+        if step is None:
+            raise GraphFileError(f"{source}: format version {version} can no longer be read")
+        try:
+            data = step(data)
+        except (KeyError, TypeError, ValueError) as error:
+            raise GraphFileError(f"{source}: cannot upgrade from format version {version}: "
+                                 f"{error}") from None
+        version += 1
+        data["version"] = version
+    return data
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number netbuilder accepts")
+
+
+def _build_document(data: dict[str, Any], catalogue: Catalogue) -> Document:
+    """Phase two: a checked, current-version dict to a Document."""
+    _check_keys(data, TOP_KEYS, "the file")
+    next_id = data["next_id"]
+    if not isinstance(next_id, int) or isinstance(next_id, bool) or not 1 <= next_id < 2**53:
+        raise ValueError("'next_id' must be a positive integer")
+    doc = Document(catalogue)
+    for section in ("training", "view", "metadata"):
+        value = data[section]
+        if not isinstance(value, dict):
+            raise ValueError(f"'{section}' must be an object")
+        _check_free_form(value, section, 0)
+        setattr(doc, section, value)
+
+    seen_ids: set[str] = set()
+    for key, kind in (("networks", NETWORK), ("groups", GROUP)):
+        graphs = data[key]
+        if not isinstance(graphs, list):
+            raise ValueError(f"'{key}' must be a list")
+        for graph_data in graphs:
+            _read_graph(doc, graph_data, kind, seen_ids)
+    if not doc.networks:
+        raise ValueError("the file holds no network")
+
+    highest = max((int(i[1:]) for i in seen_ids if re.fullmatch(r"[ne]\d{1,15}", i)), default=0)
+    # A hand-edited file may hold an id at or above the counter; never hand out an id twice.
+    doc.next_id = max(next_id, highest + 1)
+    return doc
+
+
+def _read_graph(doc: Document, data: Any, kind: str, seen_ids: set[str]) -> None:
+    what = "network" if kind == NETWORK else "group"
+    if not isinstance(data, dict):
+        raise ValueError(f"each entry of '{what}s' must be an object")
+    _check_keys(data, GRAPH_KEYS, f"a {what}")
+    name = data["name"]
+    if not isinstance(name, str):
+        raise ValueError(f"a {what} name must be a text")
+    check_identifier(name, f"{what} name")
+    if name in doc.graphs:
+        raise ValueError(f"two networks or groups are named '{name}'")
+    if not isinstance(data["nodes"], list) or not isinstance(data["edges"], list):
+        raise ValueError(f"{what} '{name}': 'nodes' and 'edges' must be lists")
+    if len(data["nodes"]) + sum(len(g.nodes) for g in doc.graphs.values()) > MAX_NODES:
+        raise ValueError(f"more than {MAX_NODES} blocks")
+    graph = Graph(name, kind)
+    doc.graphs[name] = graph
+    names: set[str] = set()
+    for node_data in data["nodes"]:
+        node = node_from_dict(node_data)
+        where = f"{what} '{name}', node {node.id}"
+        if node.id in seen_ids:
+            raise ValueError(f"{where}: id is used twice")
+        check_identifier(node.name, f"{where}: name")
+        if node.name in names:
+            raise ValueError(f"{what} '{name}': two nodes are named '{node.name}'")
+        _upgrade_node(doc.catalogue, node, where)
+        seen_ids.add(node.id)
+        names.add(node.name)
+        graph.nodes[node.id] = node
+    taken_inputs: set[tuple[str, str]] = set()
+    for edge_data in data["edges"]:
+        edge = edge_from_dict(edge_data)
+        where = f"{what} '{name}', edge {edge.id}"
+        if edge.id in seen_ids:
+            raise ValueError(f"{where}: id is used twice")
+        for end in (edge.source, edge.target):
+            if end not in graph.nodes:
+                raise ValueError(f"{where}: refers to node '{end}', which is not in '{name}'")
+        if (edge.target, edge.target_port) in taken_inputs:
+            target = graph.nodes[edge.target].name
+            raise ValueError(f"{where}: input '{edge.target_port}' of {target} has two wires")
+        taken_inputs.add((edge.target, edge.target_port))
+        seen_ids.add(edge.id)
+        graph.edges[edge.id] = edge
+
+
+def _upgrade_node(catalogue: Catalogue, node: Any, where: str) -> None:
+    """Renamed types load under their new id; older block versions migrate their params."""
+    spec = catalogue.get(node.type)
+    if spec is None:
+        # Unknown type: kept verbatim as a placeholder, so that nothing is lost on save.
+        _check_free_form(node.params, f"{where} params", 0)
+        return
+    node.type = spec.type
+    if node.type_version > spec.version:
+        raise ValueError(f"{where}: block '{spec.type}' version {node.type_version} is newer "
+                         f"than this netbuilder knows ({spec.version}); update netbuilder")
+    if node.type_version < spec.version:
+        if spec.migrate is None:
+            raise ValueError(f"{where}: block '{spec.type}' version {node.type_version} can no "
+                             "longer be read")
+        node.params = spec.migrate(node.type_version, node.params)
+        node.type_version = spec.version
+    _check_free_form(node.params, f"{where} params", 0)
+
+
+def _check_free_form(value: Any, where: str, depth: int) -> None:
+    """Refuses values JSON allows but a graph never needs: deep nesting, non-finite numbers."""
+    if depth > MAX_DEPTH:
+        raise ValueError(f"{where}: nested more than {MAX_DEPTH} levels deep")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_free_form(item, f"{where}.{key}", depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _check_free_form(item, where, depth + 1)
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{where}: holds a number too large to represent")
+
+
+def _check_keys(data: dict[str, Any], keys: tuple[str, ...], what: str) -> None:
+    missing = [k for k in keys if k not in data]
+    if missing:
+        raise ValueError(f"{what} lacks {', '.join(repr(k) for k in missing)}")
+    extra = sorted(k for k in data if k not in keys)
+    if extra:
+        raise ValueError(f"{what} has unknown field {', '.join(repr(k) for k in extra)}")
+
+
+# ----- writing ---------------------------------------------------------------------------------
+def document_to_dict(doc: Document) -> dict[str, Any]:
+    """The current-version dict of a document (what ``dumps`` writes)."""
+    def graphs(kind: str) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": graph.name,
+                "nodes": [node_to_dict(node) for node in graph.nodes.values()],
+                "edges": [edge_to_dict(edge) for edge in graph.edges.values()],
+            }
+            for graph in doc.graphs.values() if graph.kind == kind
+        ]
+
+    return {
+        "format": FORMAT_NAME,
+        "version": CURRENT_VERSION,
+        "next_id": doc.next_id,
+        "networks": graphs(NETWORK),
+        "groups": graphs(GROUP),
+        "training": doc.training,
+        "view": doc.view,
+        "metadata": doc.metadata,
+    }
+
+
+def dumps(doc: Document) -> str:
+    """The file text: sorted keys and 2-space indents, so that diffs read well."""
+    return json.dumps(document_to_dict(doc), sort_keys=True, indent=2, ensure_ascii=False,
+                      allow_nan=False) + "\n"
+
+
+def save(doc: Document, path: str | os.PathLike[str]) -> None:
+    """Writes the document atomically: a temporary file, fsync, then rename over ``path``.
+
+    A crash or a full disk leaves the old file as it was.
+
+    Raises:
+        GraphFileError: the file cannot be written (the old file, if any, is intact).
+    """
+    path = Path(path)
+    try:
+        text = dumps(doc)
+    except ValueError as error:
+        raise GraphFileError(f"{path}: cannot be saved: {error}") from None
+    write_atomic(path, text.encode("utf-8"))
+    doc.path = path
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Replaces ``path`` with ``data`` so that readers see the old or the new file, never half."""
+    directory = path.parent if str(path.parent) else Path(".")
+    handle, temporary = None, None
+    try:
+        handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.",
+                                             suffix=".tmp")
+        with os.fdopen(handle, "wb") as stream:
+            handle = None
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        if path.exists():
+            os.chmod(temporary, path.stat().st_mode & 0o777)
+        else:
+            os.chmod(temporary, 0o666 & ~_umask())
+        os.replace(temporary, path)
+        temporary = None
+        _fsync_directory(directory)
+    except OSError as error:
+        raise GraphFileError(f"{path}: cannot be written ({error.strerror or error})") from None
+    finally:
+        if handle is not None:
+            os.close(handle)
+        if temporary is not None:
+            try:
+                os.unlink(temporary)
+            except OSError:
+                pass
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _fsync_directory(directory: Path) -> None:
+    # The rename is durable only once the directory entry is on disk (POSIX).
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
