@@ -66,3 +66,30 @@ def product(values: tuple[int, ...] | list[int]) -> int:
     for value in values:
         total *= value
     return total
+
+
+def expand_ints(value: int | list[int], rank: int, param: str) -> tuple[int, ...]:
+    """Expands an ``int_or_ints`` value to ``rank`` integers, blaming ``param`` on a bad length.
+
+    The param spec usually fixes the list length already; this guards the blocks whose rank
+    follows from the input (and params that reach a rule without validation).
+    """
+    if isinstance(value, list):
+        if len(value) != rank:
+            raise ShapeError(f"needs one number or a list of {rank} (one per spatial axis), "
+                             f"got a list of {len(value)}", param)
+        return tuple(value)
+    return (value,) * rank
+
+
+def same_padding_split(size: int, kernel: int, stride: int, dilation: int = 1
+                       ) -> tuple[int, int]:
+    """Keras/TensorFlow "same" padding of one dimension as (before, after).
+
+    The output length is ceil(size / stride) for any kernel and stride; when the total padding
+    is odd, the extra element goes after (at the end), as in TensorFlow.
+    """
+    span = dilation * (kernel - 1) + 1
+    out = -(-size // stride)
+    total = max((out - 1) * stride + span - size, 0)
+    return total // 2, total - total // 2

@@ -96,6 +96,8 @@ def parse(text: str | bytes, source: str = "<text>") -> dict[str, Any]:
         except UnicodeDecodeError:
             raise GraphFileError(f"{source}: is not a netbuilder graph (not UTF-8 text; "
                                  "perhaps a binary file)") from None
+    if "\x00" in text[:8192]:
+        raise GraphFileError(f"{source}: is not a netbuilder graph (binary data, not text)")
     if text.startswith("\ufeff"):
         text = text[1:]  # a byte-order mark some editors add
     try:

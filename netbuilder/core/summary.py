@@ -36,10 +36,20 @@ def node_rows(doc: Document, analysis: Analysis) -> list[NodeRow]:
         shown = next(iter(outputs.values()), None)
         if shown is None and info is not None and spec is not None and spec.role == "output":
             shown = next(iter(info.inputs.values()), None)  # what the network returns
-        rows.append(NodeRow(node.id, node.name, node.type,
-                            spec.title if spec else f"{node.type} (unknown)", outputs, shown,
+        rows.append(NodeRow(node.id, node.name, node.type, block_title(doc, node.type,
+                                                                       node.params), outputs, shown,
                             info.params if info else 0, info.macs if info else 0))
     return rows
+
+
+def block_title(doc: Document, type_id: str, params: dict[str, Any]) -> str:
+    """The block's title as tables show it; a group use names its group."""
+    spec = doc.catalogue.get(type_id)
+    if spec is None:
+        return f"{type_id} (unknown)"
+    if spec.role == "group":
+        return f"Group {params.get('group', '?')}"
+    return spec.title
 
 
 def summary_dict(doc: Document, source: str | None = None) -> dict[str, Any]:
@@ -92,12 +102,12 @@ def summary_text(doc: Document, source: str | None = None) -> str:
         title = f"network '{name}'" + (f" in {source}" if source else "")
         out.append(title)
         table = [("Node", "Block", "Output shape", "Params", "Mult-adds")]
+        graph = doc.graph(name)
         for node in network["nodes"]:
-            spec = doc.catalogue.get(node["type"])
             shape = node["output_shape"]
             table.append((
                 node["name"],
-                spec.title if spec else f"{node['type']} (unknown)",
+                block_title(doc, node["type"], graph.nodes[node["id"]].params),
                 "?" if shape is None else format_shape(tuple(shape)),
                 f"{node['params']:,}",
                 _short(node["macs"]),

@@ -122,6 +122,7 @@ BAD_FILES = {
     "empty": ("", "not valid JSON"),
     "truncated": (fileformat.dumps(mlp_document())[:200], "cut short"),
     "binary": (b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe", "not UTF-8"),
+    "binary utf-8": (b"\x00\x01\x02junk", "binary data"),
     "not an object": ("[1, 2, 3]", "not a netbuilder graph"),
     "other json": ('{"name": "package"}', "not a netbuilder graph"),
     "deeply nested": ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
