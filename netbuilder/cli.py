@@ -112,9 +112,8 @@ def _summary(file: str, as_json: bool) -> int:
 
 
 def _examples() -> int:
-    from netbuilder import resources
-
     import netbuilder
+    from netbuilder import resources
 
     for name in resources.list_examples():
         doc = netbuilder.load(resources.example_path(name))

@@ -13,7 +13,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import torch
 from torch import fx, nn
 
 from netbuilder.core.errors import GraphError

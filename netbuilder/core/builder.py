@@ -52,7 +52,7 @@ class GraphBuilder:
         targets = ports or tuple(port.name for port in self.doc.input_ports(node))
         if len(sources) > len(targets):
             raise GraphError(f"{node.name} has {len(targets)} inputs; got {len(sources)} sources")
-        for source, port in zip(sources, targets):
+        for source, port in zip(sources, targets[: len(sources)], strict=True):
             self.connect(source, node, port)
         return node
 

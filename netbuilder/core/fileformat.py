@@ -16,6 +16,7 @@ Nodes and edges are written by :mod:`netbuilder.core.serialize`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -337,10 +338,8 @@ def write_atomic(path: Path, data: bytes) -> None:
         if handle is not None:
             os.close(handle)
         if temporary is not None:
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(temporary)
-            except OSError:
-                pass
 
 
 def _umask() -> int:

@@ -17,6 +17,10 @@ from netbuilder.core.graph import Document, Graph
 #: How deep groups may nest; deeper is surely a group that contains itself.
 MAX_GROUP_DEPTH = 16
 
+#: A graph whose groups expand to more blocks than this is refused (a hostile file could nest
+#: groups to expand to billions of blocks).
+MAX_FLAT_NODES = 100_000
+
 #: The port names a pass-through node uses in the flat graph.
 PASS_IN, PASS_OUT = "x", "y"
 
@@ -102,6 +106,11 @@ def _expand(
             group = doc.graphs.get(group_name) if isinstance(group_name, str) else None
             if group is None or group.kind != "group":
                 flat.problem(node_origin, f"group '{group_name}' does not exist")
+                flat.nodes[flat_id] = FlatNode(flat_id, path, node.type, node.params, node_origin)
+                continue
+            if len(flat.nodes) + len(group.nodes) > MAX_FLAT_NODES:
+                flat.problem(node_origin, f"group '{group_name}' expands to more than "
+                             f"{MAX_FLAT_NODES:,} blocks")
                 flat.nodes[flat_id] = FlatNode(flat_id, path, node.type, node.params, node_origin)
                 continue
             if group_name in stack or len(stack) > MAX_GROUP_DEPTH:

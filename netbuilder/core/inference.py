@@ -299,7 +299,8 @@ def _summarise_instances(graph: Graph, flat: FlatGraph, result: Analysis) -> Non
     for (node_id, port), (flat_id, flat_port) in flat.outputs_of_instance.items():
         flat_info = result.flat.get(flat_id)
         if flat_info is not None and flat_port in flat_info.outputs:
-            result.nodes.setdefault(node_id, NodeInfo()).outputs[port] = flat_info.outputs[flat_port]
+            info = result.nodes.setdefault(node_id, NodeInfo())
+            info.outputs[port] = flat_info.outputs[flat_port]
 
 
 def _check_network_structure(doc: Document, graph: Graph, flat: FlatGraph,

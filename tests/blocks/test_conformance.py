@@ -79,7 +79,7 @@ def test_shape_rule_matches_the_built_module(spec: BlockSpec, index: int,
         result = module(*(_random(s, spec.role == "loss") for s in inputs.values()))
     results = result if isinstance(result, tuple) else (result,)
     assert len(results) == len(predicted)
-    for (port, expected), tensor in zip(predicted.items(), results):
+    for (port, expected), tensor in zip(predicted.items(), results, strict=True):
         if spec.role == "loss":
             assert tensor.shape == (), f"{spec.type}.{port}: a loss is one number"
             assert torch.isfinite(tensor)

@@ -143,7 +143,7 @@ def test_weights_that_do_not_fit_are_refused_clearly(tmp_path: Path) -> None:
 
 def test_weights_file_never_unpickles_code(tmp_path: Path) -> None:
     class Evil:
-        def __reduce__(self):  # noqa: ANN204
+        def __reduce__(self):
             return (print, ("pwned",))
 
     path = tmp_path / "evil.pt"
