@@ -12,6 +12,7 @@ import keyword
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from netbuilder.core.blockspec import Catalogue, PortSpec
@@ -112,7 +113,7 @@ class Document:
     Args:
         catalogue: the block types this document's nodes refer to.
 
-    Events (emitted on :attr:`events`): ``graph_added(graph)``, ``graph_removed(graph)``,
+    Events (emitted on :attr:`events`): ``graph_added(graph, index)``, ``graph_removed(graph)``,
     ``graph_renamed(graph, old)``, ``node_added(graph, node, index)``,
     ``node_removed(graph, node)``, ``edge_added(graph, edge, index)``,
     ``edge_removed(graph, edge)``, ``params_changed(graph, node)``,
@@ -128,6 +129,8 @@ class Document:
         self.metadata: dict[str, Any] = {}
         self.next_id = 1
         self.events = Emitter()
+        #: Where the document was loaded from or last saved to (not written to the file).
+        self.path: Path | None = None
 
     # ----- lookup -------------------------------------------------------------------------
     @property
@@ -167,6 +170,11 @@ class Document:
             if node is not None:
                 return graph, node
         raise GraphError(f"no node with id '{node_id}'")
+
+    def instances_of(self, group: str) -> list[tuple[Graph, Node]]:
+        """Every node of type ``group`` whose params name the group definition ``group``."""
+        return [(graph, node) for graph, node in self.iter_nodes()
+                if node.type == "group" and node.params.get("group") == group]
 
     def new_id(self, prefix: str) -> str:
         """A fresh id (``n12``, ``e13``); the counter is saved so ids never repeat."""
@@ -208,7 +216,7 @@ class Document:
             raise GraphError(f"a network or group named '{name}' already exists")
         graph = Graph(name, kind)
         self.graphs = _insert(self.graphs, name, graph, index)
-        self.events.emit("graph_added", graph=graph)
+        self.events.emit("graph_added", graph=graph, index=list(self.graphs).index(name))
         return graph
 
     def remove_graph(self, name: str) -> tuple[Graph, int]:
@@ -220,7 +228,7 @@ class Document:
 
     def restore_graph(self, graph: Graph, index: int) -> None:
         self.graphs = _insert(self.graphs, graph.name, graph, index)
-        self.events.emit("graph_added", graph=graph)
+        self.events.emit("graph_added", graph=graph, index=list(self.graphs).index(graph.name))
 
     def rename_graph(self, old: str, new: str) -> None:
         check_identifier(new, "network name")
@@ -229,11 +237,15 @@ class Document:
         graph = self.graph(old)
         graph.name = new
         self.graphs = {(new if k == old else k): v for k, v in self.graphs.items()}
+        renamed_uses = []
         if graph.kind == GROUP:
-            for _, node in self.iter_nodes():
-                if node.type == "group" and node.params.get("group") == old:
-                    node.params["group"] = new
+            for owner, node in self.instances_of(old):
+                node.params["group"] = new
+                renamed_uses.append((owner, node))
         self.events.emit("graph_renamed", graph=graph, old=old)
+        for owner, node in renamed_uses:
+            # Each use now names the group differently: views refresh it like any edit.
+            self.events.emit("params_changed", graph=owner, node=node)
 
     def add_node(self, graph: Graph, node: Node, index: int | None = None) -> None:
         if any(node.id in g.nodes for g in self.graphs.values()):
