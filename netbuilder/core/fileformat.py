@@ -201,7 +201,7 @@ def _read_graph(doc: Document, data: Any, kind: str, seen_ids: set[str]) -> None
         check_identifier(node.name, f"{where}: name")
         if node.name in names:
             raise ValueError(f"{what} '{name}': two nodes are named '{node.name}'")
-        _upgrade_node(doc.catalogue, node, where)
+        upgrade_node(doc.catalogue, node, where)
         seen_ids.add(node.id)
         names.add(node.name)
         graph.nodes[node.id] = node
@@ -222,8 +222,17 @@ def _read_graph(doc: Document, data: Any, kind: str, seen_ids: set[str]) -> None
         graph.edges[edge.id] = edge
 
 
-def _upgrade_node(catalogue: Catalogue, node: Any, where: str) -> None:
-    """Renamed types load under their new id; older block versions migrate their params."""
+def upgrade_node(catalogue: Catalogue, node: Any, where: str) -> None:
+    """Brings a node just read (from a file or the clipboard) up to ``catalogue``, in place.
+
+    Renamed types load under their new id; older block versions migrate their params. A node
+    of an unknown type is kept verbatim as a placeholder.
+
+    Raises:
+        ValueError: the block version cannot be read, or the params nest too deeply or hold a
+            non-finite number; the message starts with ``where``. A block's ``migrate`` may
+            also raise on params it cannot convert.
+    """
     spec = catalogue.get(node.type)
     if spec is None:
         # Unknown type: kept verbatim as a placeholder, so that nothing is lost on save.
