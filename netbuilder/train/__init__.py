@@ -1,0 +1,1 @@
+"""Training: data sets, recipes and the training loop (torch, no Qt)."""
