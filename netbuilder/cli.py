@@ -123,12 +123,23 @@ def _examples() -> int:
 
 
 def _gui(file: str | None) -> int:
+    if _no_display():
+        _fail("no display to open the app on (DISPLAY and WAYLAND_DISPLAY are unset). Use "
+              "`netbuilder summary FILE` here, or set QT_QPA_PLATFORM=offscreen.")
+        return EXIT_BAD_INPUT
     try:
         from netbuilder.ui.app import main as run_app
     except ImportError as error:
         _fail(f"the app cannot start: {error}. Install it with `bash packaging/setup.sh app`.")
         return EXIT_FAILURE
     return run_app(_resolve(file) if file else None)
+
+
+def _no_display() -> bool:
+    """True on Linux without X11 or Wayland, where Qt would abort instead of explaining."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return False
+    return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 def _fail(message: str) -> None:

@@ -100,3 +100,13 @@ def test_console_entry_point_runs_as_a_process() -> None:
                             capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     assert "Total: 3 parameters" in result.stdout
+
+
+def test_app_without_a_display_explains_instead_of_aborting(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    if not sys.platform.startswith("linux"):
+        pytest.skip("only Linux can lack a display server")
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    assert main([]) == 2
+    assert "no display" in capsys.readouterr().err
