@@ -7,6 +7,12 @@ from collections.abc import Mapping
 from netbuilder.core.errors import ShapeError
 from netbuilder.core.tensor import TensorSpec, format_shape
 
+#: A size per spatial dimension.
+Ints = tuple[int, ...]
+
+#: The names of the spatial dimensions by rank, for layouts and error messages.
+DIMS = {1: ("length",), 2: ("height", "width")}
+
 
 def only_input(inputs: Mapping[str, TensorSpec]) -> TensorSpec:
     """The spec on a single-input block's port."""

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from netbuilder.blocks._rules import (
+    DIMS,
+    Ints,
     conv_output_length,
     expand_ints,
     only_input,
@@ -29,11 +31,6 @@ from netbuilder.core.blockspec import BlockSpec, BuildFn, Example, ShapeRule
 from netbuilder.core.errors import ShapeError
 from netbuilder.core.params import ParamSpec
 from netbuilder.core.tensor import TensorSpec
-
-Ints = tuple[int, ...]
-
-#: The names of the spatial dimensions, used in layouts and error messages.
-DIMS = {1: ("length",), 2: ("height", "width")}
 
 #: Largest kernel, stride, dilation or padding the inspector accepts.
 MAX_WINDOW = 4096

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from netbuilder.blocks._rules import (
+    DIMS,
+    Ints,
     conv_output_length,
     expand_ints,
     only_input,
@@ -24,11 +26,6 @@ from netbuilder.core.blockspec import BlockSpec, BuildFn, Example, ShapeRule
 from netbuilder.core.errors import ShapeError
 from netbuilder.core.params import ParamSpec
 from netbuilder.core.tensor import TensorSpec
-
-Ints = tuple[int, ...]
-
-#: The names of the spatial dimensions, used in layouts and error messages.
-DIMS = {1: ("length",), 2: ("height", "width")}
 
 
 def layout(rank: int) -> str:

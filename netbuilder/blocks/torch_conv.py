@@ -35,34 +35,27 @@ def _conv_activation(name: str) -> nn.Module:
     return activation(name, dim=1)
 
 
-class Conv1d(nn.Conv1d):
-    """nn.Conv1d with an extra trailing pad (for asymmetric "same") and an activation."""
+class _PaddedConv:
+    """Adds an extra trailing pad (for asymmetric "same") and an activation to a conv class."""
 
     def __init__(self, in_channels: int, filters: int, kernel: Ints, stride: Ints,
                  padding: Ints, extra: Ints, dilation: Ints, groups: int, bias: bool,
                  act: str) -> None:
-        super().__init__(in_channels, filters, kernel, stride=stride, padding=padding,
-                         dilation=dilation, groups=groups, bias=bias)
+        super().__init__(in_channels, filters, kernel, stride=stride,  # type: ignore[call-arg]
+                         padding=padding, dilation=dilation, groups=groups, bias=bias)
         self.extra = tuple(extra)
         self.activation = _conv_activation(act)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.activation(super().forward(_pad_end(x, self.extra)))
+        return self.activation(super().forward(_pad_end(x, self.extra)))  # type: ignore[misc]
 
 
-class Conv2d(nn.Conv2d):
-    """nn.Conv2d with an extra trailing pad (for asymmetric "same") and an activation."""
+class Conv1d(_PaddedConv, nn.Conv1d):
+    """nn.Conv1d with a trailing pad for asymmetric "same" padding, and an activation."""
 
-    def __init__(self, in_channels: int, filters: int, kernel: Ints, stride: Ints,
-                 padding: Ints, extra: Ints, dilation: Ints, groups: int, bias: bool,
-                 act: str) -> None:
-        super().__init__(in_channels, filters, kernel, stride=stride, padding=padding,
-                         dilation=dilation, groups=groups, bias=bias)
-        self.extra = tuple(extra)
-        self.activation = _conv_activation(act)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.activation(super().forward(_pad_end(x, self.extra)))
+class Conv2d(_PaddedConv, nn.Conv2d):
+    """nn.Conv2d with a trailing pad for asymmetric "same" padding, and an activation."""
 
 
 class ConvTranspose2d(nn.ConvTranspose2d):
