@@ -96,4 +96,18 @@ GROUP = BlockSpec(
     summary_params=("group",),
 )
 
-SPECS = (INPUT, OUTPUT, GROUP_INPUT, GROUP_OUTPUT, GROUP)
+REROUTE = BlockSpec(
+    type="reroute",
+    title="Reroute",
+    category="Structure",
+    role="reroute",
+    doc=(
+        "A bend point for a wire: passes its input on unchanged, to route long wires around "
+        "other blocks.\n\nInput shape: anything.\nOutput shape: the same."
+    ),
+    inputs=(PortSpec("x"),),
+    outputs=(PortSpec("y"),),
+    infer=lambda p, i: {},
+)
+
+SPECS = (INPUT, OUTPUT, GROUP_INPUT, GROUP_OUTPUT, GROUP, REROUTE)

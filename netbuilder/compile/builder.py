@@ -16,9 +16,9 @@ from typing import Any
 from torch import fx, nn
 
 from netbuilder.core.errors import GraphError
-from netbuilder.core.flatten import PASS_OUT, FlatGraph
+from netbuilder.core.flatten import PASS_IN, PASS_OUT, FlatGraph
 from netbuilder.core.graph import Document
-from netbuilder.core.inference import Analysis, ShapeCache, analyse
+from netbuilder.core.inference import PASS_THROUGH_ROLES, Analysis, ShapeCache, analyse
 
 
 @dataclass(frozen=True)
@@ -142,8 +142,11 @@ class _Emitter:
                 inputs.append(node.path)
                 if flat_id not in model_inputs:
                     targets.append(node.path)
-            elif spec.role in ("group_input", "group_output"):
-                self.values[(flat_id, PASS_OUT)] = self.values[incoming[flat_id]["x"]]
+            elif spec.role in PASS_THROUGH_ROLES:
+                self.values[(flat_id, PASS_OUT)] = self.values[incoming[flat_id][PASS_IN]]
+            elif node.bypassed and args:
+                first_out = spec.output_ports(node.params)[0].name
+                self.values[(flat_id, first_out)] = args[0]
             elif spec.role == "output":
                 outputs.append((node.path, args[0]))
             else:

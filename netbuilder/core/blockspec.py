@@ -22,7 +22,8 @@ BuildFn = Callable[[Params, Inputs], Any]
 PortsFn = Callable[[Params], "tuple[PortSpec, ...]"]
 
 #: How the compiler treats a block. ``layer`` blocks become submodules.
-ROLES = ("layer", "input", "output", "loss", "group", "group_input", "group_output")
+ROLES = ("layer", "input", "output", "loss", "group", "group_input", "group_output",
+         "reroute")
 
 CATEGORIES = (
     "Input / Output",

@@ -4,14 +4,14 @@ Loading has two phases, as in orange-canvas-core: first the text is parsed and i
 version checked and migrated step by step (pure dict -> dict functions); only then is a
 :class:`Document` built. A file newer than this netbuilder is refused with a clear message,
 an unknown block type stays in the document as a placeholder with its params, and saving is
-atomic. Layout of version 1::
+atomic. Layout of version 2::
 
-    {"format": "netbuilder-graph", "version": 1, "next_id": 12,
-     "networks": [{"name": "model", "nodes": [...], "edges": [...]}],
-     "groups": [{"name": "resblock", "nodes": [...], "edges": [...]}],
+    {"format": "netbuilder-graph", "version": 2, "next_id": 12,
+     "networks": [{"name": "model", "nodes": [...], "edges": [...], "frames": [...]}],
+     "groups": [{"name": "resblock", "nodes": [...], "edges": [...], "frames": [...]}],
      "training": {...}, "view": {...}, "metadata": {...}}
 
-Nodes and edges are written by :mod:`netbuilder.core.serialize`.
+Nodes, edges and frames are written by :mod:`netbuilder.core.serialize`.
 """
 
 from __future__ import annotations
@@ -29,10 +29,17 @@ from typing import Any
 from netbuilder.core.blockspec import Catalogue
 from netbuilder.core.errors import GraphError, GraphFileError
 from netbuilder.core.graph import GROUP, NETWORK, Document, Graph, check_identifier
-from netbuilder.core.serialize import edge_from_dict, edge_to_dict, node_from_dict, node_to_dict
+from netbuilder.core.serialize import (
+    edge_from_dict,
+    edge_to_dict,
+    frame_from_dict,
+    frame_to_dict,
+    node_from_dict,
+    node_to_dict,
+)
 
 FORMAT_NAME = "netbuilder-graph"
-CURRENT_VERSION = 1
+CURRENT_VERSION = 2
 SUFFIX = ".nbg"
 
 #: A bigger file is refused before reading: a real graph of 10,000 blocks is about 4 MB.
@@ -43,13 +50,25 @@ MAX_NODES = 100_000
 
 TOP_KEYS = ("format", "version", "next_id", "networks", "groups", "training", "view",
             "metadata")
-GRAPH_KEYS = ("name", "nodes", "edges")
+GRAPH_KEYS = ("name", "nodes", "edges", "frames")
 
 Migration = Callable[[dict[str, Any]], dict[str, Any]]
 
+def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 added the bypass flag of each node and the frames (comments) of each graph."""
+    for key in ("networks", "groups"):
+        for graph in data.get(key) or []:
+            if isinstance(graph, dict):
+                graph.setdefault("frames", [])
+                for node in graph.get("nodes") or []:
+                    if isinstance(node, dict):
+                        node.setdefault("bypassed", False)
+    return data
+
+
 #: MIGRATIONS[v] turns a version-v dict into a version v+1 dict. Each step has a golden
 #: file in tests/data (format_v{v}.nbg) and a test that loads it.
-MIGRATIONS: dict[int, Migration] = {}
+MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2}
 
 
 # ----- reading ---------------------------------------------------------------------------------
@@ -169,7 +188,8 @@ def _build_document(data: dict[str, Any], catalogue: Catalogue) -> Document:
     if not doc.networks:
         raise ValueError("the file holds no network")
 
-    highest = max((int(i[1:]) for i in seen_ids if re.fullmatch(r"[ne]\d{1,15}", i)), default=0)
+    highest = max((int(i[1:]) for i in seen_ids if re.fullmatch(r"[nef]\d{1,15}", i)),
+                  default=0)
     # A hand-edited file may hold an id at or above the counter; never hand out an id twice.
     doc.next_id = max(next_id, highest + 1)
     return doc
@@ -186,8 +206,8 @@ def _read_graph(doc: Document, data: Any, kind: str, seen_ids: set[str]) -> None
     check_identifier(name, f"{what} name")
     if name in doc.graphs:
         raise ValueError(f"two networks or groups are named '{name}'")
-    if not isinstance(data["nodes"], list) or not isinstance(data["edges"], list):
-        raise ValueError(f"{what} '{name}': 'nodes' and 'edges' must be lists")
+    if not all(isinstance(data[key], list) for key in ("nodes", "edges", "frames")):
+        raise ValueError(f"{what} '{name}': 'nodes', 'edges' and 'frames' must be lists")
     if len(data["nodes"]) + sum(len(g.nodes) for g in doc.graphs.values()) > MAX_NODES:
         raise ValueError(f"more than {MAX_NODES} blocks")
     graph = Graph(name, kind)
@@ -220,6 +240,12 @@ def _read_graph(doc: Document, data: Any, kind: str, seen_ids: set[str]) -> None
         taken_inputs.add((edge.target, edge.target_port))
         seen_ids.add(edge.id)
         graph.edges[edge.id] = edge
+    for frame_data in data["frames"]:
+        frame = frame_from_dict(frame_data)
+        if frame.id in seen_ids:
+            raise ValueError(f"{what} '{name}', frame {frame.id}: id is used twice")
+        seen_ids.add(frame.id)
+        graph.frames[frame.id] = frame
 
 
 def upgrade_node(catalogue: Catalogue, node: Any, where: str) -> None:
@@ -283,6 +309,7 @@ def document_to_dict(doc: Document) -> dict[str, Any]:
                 "name": graph.name,
                 "nodes": [node_to_dict(node) for node in graph.nodes.values()],
                 "edges": [edge_to_dict(edge) for edge in graph.edges.values()],
+                "frames": [frame_to_dict(frame) for frame in graph.frames.values()],
             }
             for graph in doc.graphs.values() if graph.kind == kind
         ]

@@ -35,6 +35,7 @@ class FlatNode:
         type: the block type id.
         params: the node's params (shared with the document; never mutate).
         origin: id of the node in the analysed graph that this flat node belongs to.
+        bypassed: the block passes its first input through (see ``Node.bypassed``).
     """
 
     id: str
@@ -42,6 +43,7 @@ class FlatNode:
     type: str
     params: Mapping[str, Any]
     origin: str
+    bypassed: bool = False
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,14 @@ def _expand(
                 flat.problem(node_origin, f"group '{group_name}' contains itself")
                 flat.nodes[flat_id] = FlatNode(flat_id, path, node.type, node.params, node_origin)
                 continue
+            if node.bypassed:
+                inner_in, inner_out = _bypassed_instance(flat, group, flat_id, path, node_origin)
+                instance_inputs[node.id] = inner_in
+                instance_outputs[node.id] = inner_out
+                if origin is None:
+                    for port, endpoint in inner_out.items():
+                        flat.outputs_of_instance[(node.id, port)] = endpoint
+                continue
             inner_in, inner_out = _expand(
                 doc, group, flat, flat_id + "/", path + ".", node_origin, stack + (group_name,)
             )
@@ -126,7 +136,8 @@ def _expand(
                 for port, endpoint in inner_out.items():
                     flat.outputs_of_instance[(node.id, port)] = endpoint
             continue
-        flat.nodes[flat_id] = FlatNode(flat_id, path, node.type, node.params, node_origin)
+        flat.nodes[flat_id] = FlatNode(flat_id, path, node.type, node.params, node_origin,
+                                       node.bypassed)
         if node.type == "group_input":
             entries[node.name] = (flat_id, PASS_IN)
         elif node.type == "group_output":
@@ -141,6 +152,18 @@ def _expand(
             continue
         edge_id = edge.id if origin is None else None
         flat.edges.append(FlatEdge(source[0], source[1], target[0], target[1], edge_id))
+    return entries, exits
+
+
+def _bypassed_instance(flat: FlatGraph, group: Graph, flat_id: str, path: str, origin: str
+                       ) -> tuple[dict[str, tuple[str, str]], dict[str, tuple[str, str]]]:
+    """A bypassed group use: its first input goes straight to its first output."""
+    through = f"{flat_id}/bypass"
+    flat.nodes[through] = FlatNode(through, path, "reroute", {}, origin)
+    first_in = next((n.name for n in group.nodes.values() if n.type == "group_input"), None)
+    first_out = next((n.name for n in group.nodes.values() if n.type == "group_output"), None)
+    entries = {first_in: (through, PASS_IN)} if first_in else {}
+    exits = {first_out: (through, PASS_OUT)} if first_out else {}
     return entries, exits
 
 

@@ -37,6 +37,7 @@ class Node:
         params: parameter values, JSON-safe.
         position: top-left corner on the canvas, in scene units.
         type_version: the block version the params were written for.
+        bypassed: the block passes its first input through unchanged (a quick ablation).
     """
 
     id: str
@@ -45,12 +46,32 @@ class Node:
     params: dict[str, Any] = field(default_factory=dict)
     position: tuple[float, float] = (0.0, 0.0)
     type_version: int = 1
+    bypassed: bool = False
 
     def clone(self) -> Node:
         return Node(
             self.id, self.type, self.name, copy.deepcopy(self.params), self.position,
-            self.type_version,
+            self.type_version, self.bypassed,
         )
+
+
+@dataclass
+class Frame:
+    """A titled box with a comment, drawn behind the nodes it surrounds.
+
+    Attributes:
+        id: stable id from the document counter (``"f9"``).
+        title: the heading on the frame.
+        text: a longer comment (plain text).
+        rect: x, y, width, height in scene units.
+        color: a colour name the theme knows (``"blue"``) or ``#rrggbb``.
+    """
+
+    id: str
+    title: str = ""
+    text: str = ""
+    rect: tuple[float, float, float, float] = (0.0, 0.0, 300.0, 200.0)
+    color: str = "blue"
 
 
 @dataclass(frozen=True)
@@ -72,6 +93,7 @@ class Graph:
         self.kind = kind
         self.nodes: dict[str, Node] = {}
         self.edges: dict[str, Edge] = {}
+        self.frames: dict[str, Frame] = {}
 
     def node_by_name(self, name: str) -> Node | None:
         for node in self.nodes.values():
@@ -118,6 +140,8 @@ class Document:
     ``node_removed(graph, node)``, ``edge_added(graph, edge, index)``,
     ``edge_removed(graph, edge)``, ``params_changed(graph, node)``,
     ``node_moved(graph, node)``, ``node_renamed(graph, node, old)``,
+    ``node_bypassed(graph, node)``, ``frame_added(graph, frame, index)``,
+    ``frame_removed(graph, frame)``, ``frame_changed(graph, frame)``,
     ``settings_changed(key)``. ``graph`` is the :class:`Graph` object.
     """
 
@@ -301,6 +325,35 @@ class Document:
             raise GraphError(f"'{graph.name}' already has a node named '{name}'")
         old, node.name = node.name, name
         self.events.emit("node_renamed", graph=graph, node=node, old=old)
+
+    def set_bypassed(self, graph: Graph, node_id: str, bypassed: bool) -> None:
+        node = graph.nodes[node_id]
+        node.bypassed = bool(bypassed)
+        self.events.emit("node_bypassed", graph=graph, node=node)
+
+    def add_frame(self, graph: Graph, frame: Frame, index: int | None = None) -> None:
+        if any(frame.id in g.frames for g in self.graphs.values()):
+            raise GraphError(f"frame id '{frame.id}' is already used")
+        graph.frames = _insert(graph.frames, frame.id, frame, index)
+        self.events.emit("frame_added", graph=graph, frame=frame, index=index)
+
+    def remove_frame(self, graph: Graph, frame_id: str) -> tuple[Frame, int]:
+        frame = graph.frames[frame_id]
+        index = list(graph.frames).index(frame_id)
+        del graph.frames[frame_id]
+        self.events.emit("frame_removed", graph=graph, frame=frame)
+        return frame, index
+
+    def update_frame(self, graph: Graph, frame_id: str, **changes: Any) -> dict[str, Any]:
+        """Changes fields of a frame; returns their old values (for undo)."""
+        frame = graph.frames[frame_id]
+        old = {key: getattr(frame, key) for key in changes}
+        for key, value in changes.items():
+            if key not in ("title", "text", "rect", "color"):
+                raise GraphError(f"a frame has no field '{key}'")
+            setattr(frame, key, tuple(value) if key == "rect" else value)
+        self.events.emit("frame_changed", graph=graph, frame=frame)
+        return old
 
     def set_setting(self, section: str, key: str, value: Any) -> None:
         """Sets ``training[key]`` or ``view[key]``; ``None`` removes the key."""

@@ -23,6 +23,9 @@ from netbuilder.core.tensor import TensorSpec
 
 ERROR, WARNING = "error", "warning"
 
+#: Blocks that hand their input on unchanged: group ports and wire reroute points.
+PASS_THROUGH_ROLES = ("group_input", "group_output", "reroute")
+
 
 @dataclass(frozen=True)
 class Diagnostic:
@@ -208,7 +211,7 @@ class _Inferencer:
             self.blame(node, issue.message, issue.param)
             return None
 
-        if spec.role in ("group_input", "group_output"):
+        if spec.role in PASS_THROUGH_ROLES:
             return self._pass_through(node, spec, incoming)
 
         ports = spec.input_ports(node.params)
@@ -233,6 +236,10 @@ class _Inferencer:
             inputs[port.name] = spec_in
         if blocked:
             return None
+        if node.bypassed and inputs and spec.output_ports(node.params):
+            # A bypassed block hands its first input on unchanged and holds no weights.
+            first_out = spec.output_ports(node.params)[0].name
+            return NodeInfo(inputs, {first_out: next(iter(inputs.values()))}, 0, 0)
         try:
             outputs, n_params, n_macs = self.cache.run(spec, node.params, inputs)
         except (ShapeError, ParamError) as error:
@@ -248,7 +255,7 @@ class _Inferencer:
         if source is None:
             if spec.role == "group_input" and self.graph.kind != NETWORK:
                 return None  # a group analysed on its own: its inputs come from its uses
-            self.blame(node, "is not connected")
+            self.blame(node, "its input is not connected")
             return None
         upstream = self.result.flat.get(source[0])
         spec_in = None if upstream is None else upstream.outputs.get(source[1])

@@ -2,6 +2,7 @@
 
 Node: ``{"id", "name", "type", "type_version", "params", "position": [x, y]}``.
 Edge: ``{"id", "source", "source_port", "target", "target_port"}``.
+Frame: ``{"id", "title", "text", "rect": [x, y, w, h], "color"}``.
 The ``from_dict`` functions check structure only (keys and JSON types) and raise ValueError
 with a message that names the offending key; block params are validated by the caller.
 """
@@ -11,10 +12,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from netbuilder.core.graph import Edge, Node
+from netbuilder.core.graph import Edge, Frame, Node
 
-NODE_KEYS = ("id", "name", "type", "type_version", "params", "position")
+NODE_KEYS = ("id", "name", "type", "type_version", "params", "position", "bypassed")
 EDGE_KEYS = ("id", "source", "source_port", "target", "target_port")
+FRAME_KEYS = ("id", "title", "text", "rect", "color")
+MAX_TEXT = 10_000
 
 
 def node_to_dict(node: Node) -> dict[str, Any]:
@@ -25,6 +28,7 @@ def node_to_dict(node: Node) -> dict[str, Any]:
         "type_version": node.type_version,
         "params": node.params,
         "position": [_number(node.position[0]), _number(node.position[1])],
+        "bypassed": node.bypassed,
     }
 
 
@@ -51,8 +55,10 @@ def node_from_dict(data: Any) -> Node:
     if not (isinstance(position, list) and len(position) == 2 and all(
             _is_number(v) and math.isfinite(v) and abs(v) < 1e9 for v in position)):
         raise ValueError(f"node {data['id']}: 'position' must be two finite numbers")
+    if not isinstance(data["bypassed"], bool):
+        raise ValueError(f"node {data['id']}: 'bypassed' must be true or false")
     return Node(data["id"], data["type"], data["name"], data["params"],
-                (position[0], position[1]), data["type_version"])
+                (position[0], position[1]), data["type_version"], data["bypassed"])
 
 
 def edge_from_dict(data: Any) -> Edge:
@@ -61,6 +67,32 @@ def edge_from_dict(data: Any) -> Edge:
         _check_str(data, key, "edge")
     return Edge(data["id"], data["source"], data["source_port"], data["target"],
                 data["target_port"])
+
+
+def frame_to_dict(frame: Frame) -> dict[str, Any]:
+    return {
+        "id": frame.id,
+        "title": frame.title,
+        "text": frame.text,
+        "rect": [_number(v) for v in frame.rect],
+        "color": frame.color,
+    }
+
+
+def frame_from_dict(data: Any) -> Frame:
+    _check_keys(data, FRAME_KEYS, "frame")
+    _check_str(data, "id", "frame")
+    for key in ("title", "text", "color"):
+        if not isinstance(data[key], str) or len(data[key]) > MAX_TEXT:
+            raise ValueError(f"frame {data['id']}: '{key}' must be a text of at most "
+                             f"{MAX_TEXT} characters")
+    rect = data["rect"]
+    if not (isinstance(rect, list) and len(rect) == 4 and all(
+            _is_number(v) and math.isfinite(v) and abs(v) < 1e9 for v in rect)
+            and rect[2] > 0 and rect[3] > 0):
+        raise ValueError(f"frame {data['id']}: 'rect' must be x, y and a positive width and "
+                         "height")
+    return Frame(data["id"], data["title"], data["text"], tuple(rect), data["color"])
 
 
 def _number(value: float) -> float | int:

@@ -33,9 +33,10 @@ def test_file_is_sorted_pretty_json(tmp_path: Path) -> None:
     text = path.read_text("utf-8")
     data = json.loads(text)
     assert text == json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
-    assert data["format"] == "netbuilder-graph" and data["version"] == 1
+    assert data["format"] == "netbuilder-graph"
+    assert data["version"] == fileformat.CURRENT_VERSION
     node = data["networks"][0]["nodes"][1]
-    assert set(node) == {"id", "name", "type", "type_version", "params", "position"}
+    assert set(node) == {"id", "name", "type", "type_version", "params", "position", "bypassed"}
 
 
 def test_loaded_document_keeps_order_ids_and_counter(tmp_path: Path) -> None:
@@ -49,7 +50,7 @@ def test_loaded_document_keeps_order_ids_and_counter(tmp_path: Path) -> None:
     assert again.path == path
 
 
-@pytest.mark.parametrize("version", [1])
+@pytest.mark.parametrize("version", range(1, fileformat.CURRENT_VERSION + 1))
 def test_golden_file_of_every_version_loads(version: int, tmp_path: Path) -> None:
     golden = DATA / f"format_v{version}.nbg"
     doc = netbuilder.load(golden)
@@ -61,19 +62,28 @@ def test_golden_file_of_every_version_loads(version: int, tmp_path: Path) -> Non
 
 
 def test_migrations_run_step_by_step(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A pretend version 2 that renamed 'view' to 'canvas': version-1 files must upgrade."""
+    """A pretend next version that renamed 'view' to 'canvas': every older file upgrades."""
     text = (DATA / "format_v1.nbg").read_text("utf-8")
+    current = fileformat.CURRENT_VERSION
     calls = []
 
-    def v1_to_v2(data: dict) -> dict:
+    def rename_view(data: dict) -> dict:
         calls.append(data["version"])
         data["canvas"] = data.pop("view")
         return data
 
-    monkeypatch.setattr(fileformat, "CURRENT_VERSION", 2)
-    monkeypatch.setattr(fileformat, "MIGRATIONS", {1: v1_to_v2})
+    steps = dict(fileformat.MIGRATIONS)
+    steps[current] = rename_view
+    monkeypatch.setattr(fileformat, "CURRENT_VERSION", current + 1)
+    monkeypatch.setattr(fileformat, "MIGRATIONS", steps)
     data = fileformat.migrate(fileformat.parse(text), "x.nbg")
-    assert calls == [1] and data["version"] == 2 and "canvas" in data
+    assert calls == [current] and data["version"] == current + 1 and "canvas" in data
+
+
+def test_version_1_gains_bypass_flags_and_frames() -> None:
+    doc = netbuilder.load(DATA / "format_v1.nbg")
+    assert all(not node.bypassed for _, node in doc.iter_nodes())
+    assert all(graph.frames == {} for graph in doc.graphs.values())
 
 
 def test_newer_file_is_refused_clearly() -> None:

@@ -26,9 +26,17 @@ The package is split by job; import from here, not from the modules:
 * :mod:`.clipboard`: copied fragments, their JSON text and :class:`Paste`.
 * :mod:`.groups`: :class:`Group` and :class:`Ungroup`.
 * :mod:`.networks`: add, delete and rename networks and group definitions.
+* :mod:`.annotations`: bypass flags and comment frames.
 * :mod:`.checks`: :func:`check_connection` and the helpers the other modules share.
 """
 
+from netbuilder.core.commands.annotations import (
+    AddFrame,
+    EditFrame,
+    RemoveFrames,
+    SetBypass,
+    can_bypass,
+)
 from netbuilder.core.commands.base import Command, MacroCommand, UndoStack
 from netbuilder.core.commands.checks import PORT_TYPES, Point, check_connection
 from netbuilder.core.commands.clipboard import (
@@ -61,24 +69,29 @@ __all__ = [
     "MAX_FRAGMENT_EDGES",
     "MAX_FRAGMENT_NODES",
     "PORT_TYPES",
+    "AddFrame",
     "AddNetwork",
     "AddNodes",
     "Command",
     "Connect",
     "Disconnect",
+    "EditFrame",
     "Group",
     "MacroCommand",
     "MoveNodes",
     "Paste",
     "Point",
     "Reconnect",
+    "RemoveFrames",
     "RemoveNetwork",
     "RemoveNodes",
     "RenameNetwork",
     "RenameNode",
+    "SetBypass",
     "SetParams",
     "UndoStack",
     "Ungroup",
+    "can_bypass",
     "check_connection",
     "check_fragment",
     "copy_fragment",

@@ -14,7 +14,7 @@ from collections.abc import Callable, Hashable, Iterable, Iterator
 from typing import Any
 
 from netbuilder.core.events import Emitter
-from netbuilder.core.graph import GROUP, Document, Edge, Graph, Node
+from netbuilder.core.graph import GROUP, Document, Edge, Frame, Graph, Node
 
 
 class Command:
@@ -316,6 +316,24 @@ class _Journal:
         old = graph.nodes[node_id].name
         self.doc.rename_node(graph, node_id, name)
         self._inverses.append(lambda: self.doc.rename_node(graph, node_id, old))
+
+    def set_bypassed(self, graph: Graph, node_id: str, bypassed: bool) -> None:
+        old = graph.nodes[node_id].bypassed
+        self.doc.set_bypassed(graph, node_id, bypassed)
+        self._inverses.append(lambda: self.doc.set_bypassed(graph, node_id, old))
+
+    def add_frame(self, graph: Graph, frame: Frame, index: int | None = None) -> None:
+        self.doc.add_frame(graph, frame, index)
+        self._inverses.append(lambda: self.doc.remove_frame(graph, frame.id))
+
+    def remove_frame(self, graph: Graph, frame_id: str) -> Frame:
+        frame, index = self.doc.remove_frame(graph, frame_id)
+        self._inverses.append(lambda: self.doc.add_frame(graph, frame, index))
+        return frame
+
+    def update_frame(self, graph: Graph, frame_id: str, **changes: Any) -> None:
+        old = self.doc.update_frame(graph, frame_id, **changes)
+        self._inverses.append(lambda: self.doc.update_frame(graph, frame_id, **old))
 
 
 class _JournalCommand(Command):

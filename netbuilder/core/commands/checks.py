@@ -154,7 +154,7 @@ def _add_batch(command: _JournalCommand, doc: Document, journal: _Journal, graph
         _check_not_recursive(doc, graph, node)
         name = _fresh_name(graph, node.name) if node.name else graph.unique_name(node.type)
         added = Node(command._id(doc, ("node", node.id), "n"), node.type, name,
-                     copy.deepcopy(node.params), node.position, node.type_version)
+                     copy.deepcopy(node.params), node.position, node.type_version, node.bypassed)
         journal.add_node(graph, added)
         ids[node.id] = added.id
     pairs = []

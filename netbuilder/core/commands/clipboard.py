@@ -92,6 +92,9 @@ def check_fragment(data: Any) -> dict[str, Any]:
     seen: set[str] = set()
     checked_nodes = []
     for item in nodes:
+        if isinstance(item, dict):
+            # Text copied from a version-1 document has no bypass flag: not bypassed.
+            item = {"bypassed": False, **item}
         node = node_from_dict(item)
         if node.id in seen:
             raise ValueError(f"fragment: node id '{node.id}' is used twice")

@@ -157,7 +157,7 @@ class Ungroup(_JournalCommand):
         for offset, node in enumerate(inner):
             twin = Node(self._id(doc, ("node", node.id), "n"), node.type,
                         _fresh_name(graph, node.name), copy.deepcopy(node.params),
-                        _plus(node.position, shift), node.type_version)
+                        _plus(node.position, shift), node.type_version, node.bypassed)
             journal.add_node(graph, twin, index + offset)
             copies[node.id] = twin.id
         for edge in definition.edges.values():
