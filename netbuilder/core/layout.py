@@ -9,7 +9,7 @@ from __future__ import annotations
 from netbuilder.core.graph import Graph
 
 #: Horizontal distance between layers and vertical distance between nodes of one layer.
-LAYER_SPACING = 240.0
+LAYER_SPACING = 280.0
 ROW_SPACING = 130.0
 
 

@@ -1,0 +1,1 @@
+"""The node canvas: a QGraphicsScene per network that follows the document's events."""
