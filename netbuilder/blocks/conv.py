@@ -229,10 +229,10 @@ def _build_transpose(params: Mapping[str, Any], inputs: Mapping[str, TensorSpec]
                            params["groups"], params["bias"], params["activation"])
 
 
-def _window_param(name: str, default: int, rank: int, help: str, minimum: int = 1
-                  ) -> ParamSpec:
+def _window_param(name: str, default: int, rank: int, help: str, minimum: int = 1,
+                  enabled_when: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> ParamSpec:
     return ParamSpec(name, "int_or_ints", default, help, minimum=minimum, maximum=MAX_WINDOW,
-                     length=rank)
+                     length=rank, enabled_when=enabled_when)
 
 
 def conv_params(rank: int, transpose: bool = False) -> tuple[ParamSpec, ...]:
@@ -255,7 +255,8 @@ def conv_params(rank: int, transpose: bool = False) -> tuple[ParamSpec, ...]:
                   choices=("valid", "same", "explicit")),
         _window_param("padding_size", 0, rank,
                       f"Zeros on each side of each dimension ({per_dim}); used only when "
-                      "padding is explicit, ignored otherwise.", minimum=0),
+                      "padding is explicit, ignored otherwise.", minimum=0,
+                      enabled_when=(("padding", ("explicit",)),)),
     ]
     if transpose:
         params.append(_window_param(

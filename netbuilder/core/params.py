@@ -43,6 +43,10 @@ class ParamSpec:
         choices: the allowed names of a ``choice`` parameter.
         length: for ``ints`` / ``int_or_ints``: the exact list length, or None for any.
         title: the label in the inspector; defaults to the name with spaces.
+        min_length: for ``ints``: the fewest entries allowed.
+        enabled_when: the parameter matters only while each named ``choice`` parameter
+            holds one of the listed values (the inspector greys it out otherwise), e.g.
+            ``(("padding", ("explicit",)),)``.
     """
 
     name: str
@@ -55,12 +59,17 @@ class ParamSpec:
     length: int | None = None
     title: str = ""
     min_length: int = 0
+    enabled_when: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"unknown parameter kind {self.kind!r}")
         if self.kind == "choice" and not self.choices:
             raise ValueError(f"choice parameter {self.name!r} has no choices")
+
+    def applies(self, params: dict[str, Any]) -> bool:
+        """False when ``enabled_when`` says this parameter is ignored for these params."""
+        return all(params.get(name) in values for name, values in self.enabled_when)
 
     @property
     def label(self) -> str:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from PySide6.QtCore import QSettings
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from netbuilder import resources
 from netbuilder.ui import theme
-from netbuilder.ui.main_window import APP_NAME, MainWindow
+from netbuilder.ui.main_window import APP_NAME, SETTINGS_THEME, THEMES, MainWindow
 
 DEFAULT_EXAMPLE = "mnist_cnn"
 
@@ -27,17 +28,27 @@ def create_application() -> QApplication:
     icon = resources.icon_path()
     if icon.is_file():
         app.setWindowIcon(QIcon(str(icon)))
-    theme.apply("system")
+    theme.apply(saved_theme())
     return app
 
 
+def saved_theme() -> str:
+    """The theme chosen in View ▸ Theme last time ("system" until one is chosen)."""
+    name = str(QSettings().value(SETTINGS_THEME, "system"))
+    return name if name in THEMES else "system"
+
+
 def open_window(path: str | None = None) -> MainWindow:
-    """The main window with ``path`` open (default: a copy of the CNN example)."""
+    """The main window with ``path`` open.
+
+    Without a path, work recovered after a crash is offered first; when there is none, a
+    copy of the CNN example opens so that the first look is a network, not an empty canvas.
+    """
     window = MainWindow()
-    window.offer_recovery()
+    recovered = window.offer_recovery()
     if path is not None:
         window.open_file(Path(path))
-    else:
+    elif not recovered:
         try:
             window.open_file(resources.example_path(DEFAULT_EXAMPLE), as_copy=True)
         except KeyError:

@@ -15,11 +15,25 @@ from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 import netbuilder
-from netbuilder.core.commands import AddNodes, Command, RemoveFrames, RemoveNodes
+from netbuilder.core.commands import (
+    AddNodes,
+    Command,
+    Connect,
+    MacroCommand,
+    RemoveFrames,
+    RemoveNodes,
+)
 from netbuilder.core.errors import NetbuilderError
 from netbuilder.core.graph import GROUP, Document, Graph
 from netbuilder.core.inference import Analysis, ShapeCache, analyse
-from netbuilder.ui.canvas.geometry import GRID, snap
+from netbuilder.ui.canvas.geometry import (
+    GRID,
+    HEADER_HEIGHT,
+    NODE_WIDTH,
+    REROUTE_WIDTH,
+    ROW_HEIGHT,
+    snap,
+)
 from netbuilder.ui.canvas.scene import CanvasScene, PortRef
 from netbuilder.ui.canvas.view import CanvasView
 from netbuilder.ui.undo import QtCommand
@@ -60,6 +74,7 @@ class DocumentWidget(QWidget):
         self.doc = doc
         self.path = path
         self.undo_stack = QUndoStack(self)
+        self._macro: list[Command] | None = None  # the pushes of an open macro()
         self._analyses: dict[str, Analysis] = {}
         self._cache = ShapeCache()
         self._scenes: dict[str, CanvasScene] = {}
@@ -70,7 +85,9 @@ class DocumentWidget(QWidget):
         self.tabs.setDocumentMode(True)
         self.tabs.setTabsClosable(True)
         self.tabs.tabCloseRequested.connect(self._close_graph_tab)
-        self.tabs.currentChanged.connect(lambda _: self.selection_changed.emit())
+        # Signal to signal, not through a lambda: a lambda outlives this widget's C++ half and
+        # fails when the children it owns emit while they are destroyed.
+        self.tabs.currentChanged.connect(self.selection_changed)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
@@ -81,7 +98,7 @@ class DocumentWidget(QWidget):
         self._check_timer.timeout.connect(self.check_now)
         for event in _MODEL_EVENTS:
             self.doc.events.connect(event, self._on_model_changed)
-        self.undo_stack.cleanChanged.connect(lambda _: self.title_changed.emit())
+        self.undo_stack.cleanChanged.connect(self.title_changed)
 
         self.check_now()
         for name, graph in doc.graphs.items():
@@ -106,6 +123,8 @@ class DocumentWidget(QWidget):
             self.doc.events.disconnect(event, self._on_model_changed)
         for scene in self._scenes.values():
             scene.detach()
+            # A scene clears its selection as it is destroyed; no one should hear that.
+            scene.blockSignals(True)
 
     # ----- canvases -----------------------------------------------------------------------------
     def open_graph(self, name: str) -> CanvasView:
@@ -187,37 +206,68 @@ class DocumentWidget(QWidget):
 
     # ----- editing ------------------------------------------------------------------------------
     def push(self, command: Command) -> bool:
-        """Applies ``command`` as one undo step; shows the reason and returns False if refused."""
+        """Applies ``command`` as one undo step; shows the reason and returns False if refused.
+
+        Inside :meth:`macro`, the command joins the macro's step instead.
+        """
         try:
             command.redo(self.doc)
         except (NetbuilderError, ValueError) as error:
             self.show_status(str(error), error=True)
             return False
-        self.undo_stack.push(QtCommand(self.doc, command))
+        if self._macro is not None:
+            self._macro.append(command)
+        else:
+            self.undo_stack.push(QtCommand(self.doc, command))
         return True
 
     @contextmanager
     def macro(self, text: str) -> Iterator[None]:
-        """Groups the pushes inside into one undo step (all undone if one raises)."""
-        self.undo_stack.beginMacro(text)
+        """Groups the pushes inside into one undo step (all undone if one raises).
+
+        The step is a core MacroCommand built here rather than a QUndoStack macro: Qt would
+        leave an empty step on the stack when every push inside was refused.
+        """
+        if self._macro is not None:  # nested: the outer macro takes the pushes
+            yield
+            return
+        self._macro = []
         ok = False
         try:
             yield
             ok = True
         finally:
-            self.undo_stack.endMacro()
+            done, self._macro = self._macro, None
             if not ok:
-                self.undo_stack.undo()
+                for command in reversed(done):
+                    command.undo(self.doc)
+            elif done:
+                # Wrapped even when alone: a lone command must not merge into the step before.
+                label = done[0].text if len(done) == 1 and done[0].text else text
+                self.undo_stack.push(QtCommand(self.doc, MacroCommand(label, done)))
 
     def add_block(self, graph: str, type_id: str, scene_pos: QPointF,
-                  source: PortRef | None = None) -> str | None:
-        """Adds a block at ``scene_pos``, wired to ``source`` or dropped into a wire there."""
+                  source: PortRef | None = None, *, into_edge: str | None = None
+                  ) -> str | None:
+        """Adds a block at ``scene_pos`` as one undo step, and returns its id.
+
+        Args:
+            graph: the network or group to add to.
+            type_id: the block type.
+            scene_pos: where the mouse is: the block's header (its dot, for a reroute point;
+                its first port, for a block wired to ``source``) lands there.
+            source: a port whose wire was dropped on empty canvas: the block is wired to it.
+            into_edge: a wire to put the block into (a double-click puts reroute points
+                there). With neither, a block dropped on a wire goes into that wire.
+
+        Returns:
+            The new node's id, or None if the block was refused (the status bar says why).
+        """
         spec = self.doc.catalogue.get(type_id)
         if spec is None:
             self.show_status(f"unknown block type '{type_id}'", error=True)
             return None
-        position = (snap(scene_pos.x() - GRID * 4), snap(scene_pos.y() - GRID * 2))
-        add = AddNodes.block(graph, type_id, position)
+        add = AddNodes.block(graph, type_id, drop_position(spec.role, scene_pos, source))
         with self.macro(f"Add {spec.title}"):
             if not self.push(add):
                 return None
@@ -226,11 +276,19 @@ class DocumentWidget(QWidget):
             if source is not None:
                 self._wire_new_block(scene, node_id, source)
             else:
-                item = scene.node_items[node_id]
-                for command in scene.insertion_commands(node_id, item.sceneBoundingRect()) or []:
-                    self.push(command)
+                self._insert_new_block(scene, node_id, into_edge)
         scene.select_nodes([node_id])
         return node_id
+
+    def _insert_new_block(self, scene: CanvasScene, node_id: str, edge_id: str | None) -> None:
+        """Puts a new block into a wire: all of it or (if refused) none of it."""
+        if edge_id is not None and edge_id in scene.graph.edges:
+            steps = scene.insert_into_wire(node_id, edge_id)
+        else:
+            item = scene.node_items[node_id]
+            steps = scene.insertion_commands(node_id, item.sceneBoundingRect()) or []
+        if steps:
+            self.push(MacroCommand("Insert into wire", steps))
 
     def _wire_new_block(self, scene: CanvasScene, node_id: str, source: PortRef) -> None:
         node = self.doc.graph(scene.graph_name).nodes[node_id]
@@ -245,6 +303,8 @@ class DocumentWidget(QWidget):
                 self.push(scene.wire_command((node_id, outputs[0].name), (other, port)))
 
     def delete_selection(self) -> None:
+        """Deletes the selected blocks, wires and frames as one step. A deleted reroute
+        point keeps its wire: the wire then runs straight from its source to its targets."""
         scene = self.current_scene
         if scene is None:
             return
@@ -252,16 +312,20 @@ class DocumentWidget(QWidget):
                                 scene.selected_frame_ids())
         if not (nodes or edges or frames):
             return
+        bridges = reroute_bridges(self.doc, scene.graph, nodes, edges)
         with self.macro("Delete"):
             if nodes or edges:
                 self.push(RemoveNodes(scene.graph_name, nodes, edges))
+            for source, source_port, target, target_port in bridges:
+                self.push(Connect(scene.graph_name, source, source_port, target, target_port))
             if frames:
                 self.push(RemoveFrames(scene.graph_name, frames))
 
     # ----- shape checking -------------------------------------------------------------------------
     def _on_model_changed(self, **_: object) -> None:
+        # The title follows the undo stack's clean state (cleanChanged), not every event: a
+        # paste of 500 blocks would otherwise redraw the window title 500 times.
         self._check_timer.start()
-        self.title_changed.emit()
 
     def check_now(self) -> None:
         """Runs shape inference on every network (and open group) and shows the results."""
@@ -331,3 +395,65 @@ class DocumentWidget(QWidget):
 
     def graphs(self) -> dict[str, Graph]:
         return dict(self.doc.graphs)
+
+
+def drop_position(role: str, scene_pos: QPointF, source: PortRef | None = None
+                  ) -> tuple[float, float]:
+    """Where a new block's top-left corner goes so that the mouse holds the right part of it.
+
+    A palette block hangs from its header; a block made from a dropped wire puts its first
+    port where the wire ended; a reroute point centres its dot on the click.
+    """
+    x, y = scene_pos.x(), scene_pos.y()
+    port_y = HEADER_HEIGHT + ROW_HEIGHT / 2
+    if role == "reroute":
+        x, y = x - REROUTE_WIDTH / 2, y - GRID
+    elif source is not None and source[2]:
+        y -= port_y
+    elif source is not None:
+        x, y = x - NODE_WIDTH, y - port_y
+    else:
+        x, y = x - GRID * 4, y - GRID * 2
+    return snap(x), snap(y)
+
+
+def reroute_bridges(doc: Document, graph: Graph, node_ids: list[str], edge_ids: list[str]
+                    ) -> list[tuple[str, str, str, str]]:
+    """The wires that keep a signal flowing when reroute points on its path are deleted.
+
+    For each chain source -> deleted reroute points -> target whose ends both stay and whose
+    wires are not deleted themselves, one wire (source, source port, target, target port).
+    """
+    doomed, cut = set(node_ids), set(edge_ids)
+    is_reroute = {n: _role(doc, graph, n) == "reroute" for n in doomed}
+    bridges = []
+    for edge in graph.edges.values():
+        if edge.id in cut or edge.source in doomed or not is_reroute.get(edge.target):
+            continue
+        for target, target_port in _ends_past(graph, edge.target, doomed, cut, is_reroute):
+            bridges.append((edge.source, edge.source_port, target, target_port))
+    return bridges
+
+
+def _ends_past(graph: Graph, reroute: str, doomed: set[str], cut: set[str],
+               is_reroute: dict[str, bool]) -> list[tuple[str, str]]:
+    """The surviving inputs that deleted reroute points starting at ``reroute`` feed."""
+    ends, todo, seen = [], [reroute], set()
+    while todo:
+        node_id = todo.pop()
+        if node_id in seen:
+            continue
+        seen.add(node_id)
+        for edge in graph.outgoing(node_id):
+            if edge.id in cut:
+                continue
+            if edge.target not in doomed:
+                ends.append((edge.target, edge.target_port))
+            elif is_reroute.get(edge.target):
+                todo.append(edge.target)
+    return ends
+
+
+def _role(doc: Document, graph: Graph, node_id: str) -> str | None:
+    spec = doc.catalogue.get(graph.nodes[node_id].type)
+    return spec.role if spec is not None else None

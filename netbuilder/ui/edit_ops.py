@@ -6,21 +6,24 @@ document widget, so every one of them is a single undo step.
 
 from __future__ import annotations
 
+from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QGuiApplication
 
 from netbuilder.core.commands import (
     AddFrame,
     Group,
+    MacroCommand,
     MoveNodes,
     Paste,
     SetBypass,
     Ungroup,
+    can_bypass,
     copy_fragment,
     fragment_from_text,
     fragment_to_text,
 )
 from netbuilder.core.layout import layered_positions
-from netbuilder.ui.canvas.geometry import GRID, snap
+from netbuilder.ui.canvas.geometry import GRID, NODE_WIDTH, ROW_HEIGHT, snap
 from netbuilder.ui.document import DocumentWidget
 
 #: How far a paste or a duplicate lands from the original.
@@ -55,16 +58,42 @@ def paste(editor: DocumentWidget, text: str | None = None) -> None:
     except ValueError as error:
         editor.show_status(f"Nothing to paste: {error}", error=True)
         return
-    command = Paste(graph, fragment, PASTE_OFFSET)
+    command = Paste(graph, fragment, _paste_offset(editor, fragment))
     if editor.push(command):
         editor.open_graph(graph).canvas.select_nodes(command.node_ids)
+
+
+def _paste_offset(editor: DocumentWidget, fragment: dict) -> tuple[float, float]:
+    """Beside the originals when that is in sight; else centred in the view (blocks copied
+    from another document, or from far away, land where the user looks)."""
+    view = editor.current_view
+    positions = [(float(x), float(y)) for x, y in (n["position"] for n in fragment["nodes"])]
+    if view is None or not positions:
+        return PASTE_OFFSET
+    left, top = min(x for x, _ in positions), min(y for _, y in positions)
+    # The blocks' extent, roughly: their corners plus one block's size.
+    extent = QRectF(left, top, max(x for x, _ in positions) - left + NODE_WIDTH,
+                    max(y for _, y in positions) - top + 4 * ROW_HEIGHT)
+    visible = view.mapToScene(view.viewport().rect()).boundingRect()
+    if not visible.contains(extent.translated(*PASTE_OFFSET)):
+        centre = visible.center() - extent.center()
+        return snap(centre.x()), snap(centre.y())
+    # Pasting again steps further on, so that copies never hide one another.
+    graph = editor.doc.graph(view.canvas.graph_name)
+    taken = {tuple(node.position) for node in graph.nodes.values()}
+    step = 1
+    while step < 50 and (positions[0][0] + step * PASTE_OFFSET[0],
+                         positions[0][1] + step * PASTE_OFFSET[1]) in taken:
+        step += 1
+    return step * PASTE_OFFSET[0], step * PASTE_OFFSET[1]
 
 
 def duplicate(editor: DocumentWidget) -> None:
     graph, nodes = editor.current_graph, editor.selected_node_ids()
     if graph is None or not nodes:
         return
-    command = Paste(graph, copy_fragment(editor.doc, graph, nodes), PASTE_OFFSET)
+    fragment = copy_fragment(editor.doc, graph, nodes)
+    command = Paste(graph, fragment, _paste_offset(editor, fragment))
     if editor.push(command):
         editor.open_graph(graph).canvas.select_nodes(command.node_ids)
 
@@ -83,8 +112,15 @@ def toggle_bypass(editor: DocumentWidget) -> None:
     if graph is None or not nodes:
         editor.show_status("Select blocks to bypass.")
         return
-    all_bypassed = all(editor.doc.graph(graph).nodes[n].bypassed for n in nodes)
-    editor.push(SetBypass(graph, nodes, not all_bypassed))
+    doc = editor.doc
+    blocks = [doc.graph(graph).nodes[n] for n in nodes]
+    able = [n.id for n in blocks if can_bypass(doc, n.type, n.params)]
+    if not able:
+        # SetBypass explains why the first of them cannot be bypassed.
+        editor.push(SetBypass(graph, nodes, True))
+        return
+    all_bypassed = all(doc.graph(graph).nodes[n].bypassed for n in able)
+    editor.push(SetBypass(graph, able, not all_bypassed))
 
 
 def group_selection(editor: DocumentWidget) -> None:
@@ -135,9 +171,8 @@ def auto_layout(editor: DocumentWidget) -> None:
         if new != tuple(graph.nodes[node_id].position):
             moves[node_id] = (tuple(graph.nodes[node_id].position), new)
     if moves:
-        command = MoveNodes(graph_name, moves)
-        command.text = "Auto layout"
-        editor.push(command)
+        # A macro, because MoveNodes names itself after its blocks when it runs.
+        editor.push(MacroCommand("Auto layout", [MoveNodes(graph_name, moves)]))
     view = editor.current_view
     if view is not None:
         view.fit()
@@ -184,9 +219,8 @@ def align(editor: DocumentWidget, how: str) -> None:
     moves = {n: (tuple(graph.nodes[n].position), p) for n, p in targets.items()
              if p != tuple(graph.nodes[n].position)}
     if moves:
-        command = MoveNodes(graph_name, moves)
-        command.text = f"Align {how.replace('_', ' ')}"
-        editor.push(command)
+        editor.push(MacroCommand(f"Align {how.replace('_', ' ')}",
+                                 [MoveNodes(graph_name, moves)]))
 
 
 def add_frame(editor: DocumentWidget, title: str = "Notes") -> None:
@@ -196,12 +230,14 @@ def add_frame(editor: DocumentWidget, title: str = "Notes") -> None:
         return
     nodes = editor.selected_node_ids()
     if nodes:
+        # Room for the title bar above the blocks and a margin around them.
         rect = scene.items_rect(nodes).adjusted(-30, -50, 30, 30)
     else:
         view = editor.current_view
-        centre = view.mapToScene(view.viewport().rect().center()) if view else None
-        x, y = (centre.x(), centre.y()) if centre is not None else (0.0, 0.0)
-        rect = scene.items_rect([]).adjusted(x - 160, y - 100, x + 160, y + 100)
+        centre = view.mapToScene(view.viewport().rect().center()) if view else QPointF()
+        rect = QRectF(centre.x() - 160, centre.y() - 100, 320, 200)
     command = AddFrame(graph, title, (snap(rect.x()), snap(rect.y()), snap(rect.width()),
                                       snap(rect.height())))
-    editor.push(command)
+    if editor.push(command):
+        scene.clearSelection()
+        scene.frame_items[command.frame_id].setSelected(True)

@@ -1,17 +1,32 @@
-"""The example gallery: a thumbnail of every bundled example; pick one to open a copy."""
+"""The example gallery: a card per bundled example with a thumbnail; picking one opens a copy."""
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QIcon, QPainter, QPixmap
+from PySide6.QtCore import QModelIndex, QPointF, QRect, QRectF, QSize, Qt
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QIcon,
+    QLinearGradient,
+    QPainter,
+    QPainterPath,
+    QPalette,
+    QPen,
+    QPixmap,
+)
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QVBoxLayout,
     QWidget,
 )
@@ -19,13 +34,21 @@ from PySide6.QtWidgets import (
 import netbuilder
 from netbuilder import resources
 from netbuilder.core.commands import Command
-from netbuilder.core.graph import Document
+from netbuilder.core.graph import GROUP, Document
 from netbuilder.core.inference import Analysis, analyse
 from netbuilder.ui import theme
 from netbuilder.ui.canvas.scene import CanvasScene, PortRef
 
-THUMBNAIL = QSize(260, 150)
+THUMBNAIL = QSize(264, 140)
+#: Thumbnails never shrink a network below this scale: a long chain shows its start, legibly,
+#: and fades out at the right edge instead of turning into a hairline.
+MIN_THUMBNAIL_SCALE = 0.25
+_PAD = 10
+CARD = QSize(THUMBNAIL.width() + 2 * _PAD, THUMBNAIL.height() + 112)
 _PATH_ROLE = Qt.ItemDataRole.UserRole
+_DESCRIPTION_ROLE = Qt.ItemDataRole.UserRole + 1
+_FOOTER_ROLE = Qt.ItemDataRole.UserRole + 2
+_FADE = 48
 
 
 class _ReadOnlyEditor:
@@ -33,13 +56,16 @@ class _ReadOnlyEditor:
 
     def __init__(self, doc: Document) -> None:
         self.doc = doc
-        self._analyses = {name: analyse(doc, graph) for name, graph in doc.networks.items()}
+        self._analyses = {name: analyse(doc, graph) for name, graph in doc.graphs.items()}
 
     def push(self, command: Command) -> bool:
         return False
 
     def analysis(self, graph: str) -> Analysis | None:
         return self._analyses.get(graph)
+
+    def analyses(self) -> dict[str, Analysis]:
+        return dict(self._analyses)
 
     def show_status(self, message: str, error: bool = False) -> None:
         pass
@@ -55,68 +81,214 @@ class _ReadOnlyEditor:
         pass
 
 
-def render_thumbnail(doc: Document, size: QSize = THUMBNAIL) -> QPixmap:
-    """A picture of the document's first network, scaled to fit ``size``."""
+def _source_rect(items: QRectF, size: QSize) -> tuple[QRectF, bool]:
+    """The part of the scene to draw, and whether it was cropped on the right."""
+    rect = items.adjusted(-24, -24, 24, 24)
+    scale = min(size.width() / rect.width(), size.height() / rect.height())
+    if scale >= MIN_THUMBNAIL_SCALE:
+        return rect, False
+    scale = MIN_THUMBNAIL_SCALE
+    width, height = size.width() / scale, size.height() / scale
+    top = rect.center().y() - height / 2
+    return QRectF(rect.left(), top, min(width, rect.width()), height), width < rect.width()
+
+
+def render_thumbnail(doc: Document, size: QSize = THUMBNAIL, graph: str | None = None
+                     ) -> QPixmap:
+    """A picture of a network (default: the first), centred in ``size`` on the canvas colour."""
+    colours = theme.current()
     pixmap = QPixmap(size)
-    pixmap.fill(theme.current().canvas)
-    if not doc.networks:
+    pixmap.fill(colours.canvas)
+    name = graph or next(iter(doc.networks), None)
+    if name is None:
         return pixmap
-    editor = _ReadOnlyEditor(doc)
-    scene = CanvasScene(editor, next(iter(doc.networks)))
+    scene = CanvasScene(_ReadOnlyEditor(doc), name)
     try:
-        source = scene.itemsBoundingRect().adjusted(-30, -30, 30, 30)
+        items = scene.itemsBoundingRect()
+        if items.isEmpty():
+            return pixmap
+        source, cropped = _source_rect(items, size)
         painter = QPainter(pixmap)
         painter.setRenderHints(QPainter.RenderHint.Antialiasing
-                               | QPainter.RenderHint.TextAntialiasing)
+                               | QPainter.RenderHint.TextAntialiasing
+                               | QPainter.RenderHint.SmoothPixmapTransform)
         scene.render(painter, QRectF(0, 0, size.width(), size.height()), source,
                      Qt.AspectRatioMode.KeepAspectRatio)
+        if cropped:
+            _fade_right_edge(painter, size, colours.canvas)
         painter.end()
     finally:
         scene.detach()
     return pixmap
 
 
+def _fade_right_edge(painter: QPainter, size: QSize, colour: QColor) -> None:
+    gradient = QLinearGradient(size.width() - _FADE, 0, size.width(), 0)
+    clear = QColor(colour)
+    clear.setAlpha(0)
+    gradient.setColorAt(0, clear)
+    gradient.setColorAt(1, colour)
+    painter.fillRect(QRectF(size.width() - _FADE, 0, _FADE, size.height()), gradient)
+
+
+def summary_line(doc: Document) -> str:
+    """``2 networks · 1,097,744 params`` (groups count where they are used)."""
+    editor = _ReadOnlyEditor(doc)
+    networks = [name for name, graph in doc.graphs.items() if graph.kind != GROUP]
+    params = sum(editor.analyses()[name].total_params for name in networks)
+    count = len(networks)
+    return f"{count} network{'s' if count != 1 else ''} · {params:,} params"
+
+
+def wrap_lines(text: str, metrics: QFontMetrics, width: int, lines: int) -> list[str]:
+    """Word-wraps ``text`` to at most ``lines`` lines of ``width`` pixels, eliding the last."""
+    words, result, line = text.split(), [], ""
+    for index, word in enumerate(words):
+        candidate = f"{line} {word}".strip()
+        if metrics.horizontalAdvance(candidate) <= width or not line:
+            line = candidate
+            continue
+        result.append(line)
+        if len(result) == lines - 1:
+            rest = " ".join([word, *words[index + 1:]])
+            result.append(metrics.elidedText(rest, Qt.TextElideMode.ElideRight, width))
+            return result
+        line = word
+    if line:
+        result.append(metrics.elidedText(line, Qt.TextElideMode.ElideRight, width))
+    return result
+
+
+class _CardDelegate(QStyledItemDelegate):
+    """Paints an example as a card: thumbnail, title, two lines of description, a summary."""
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+        return CARD
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem,
+              index: QModelIndex) -> None:
+        palette: QPalette = option.palette
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        hovered = bool(option.state & QStyle.StateFlag.State_MouseOver)
+        card = QRectF(option.rect).adjusted(4, 4, -4, -4)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        border = palette.color(QPalette.ColorRole.Highlight) if selected else \
+            palette.color(QPalette.ColorRole.Mid)
+        painter.setPen(QPen(border, 2.0 if selected else 1.0))
+        painter.setBrush(palette.color(QPalette.ColorRole.AlternateBase if hovered or selected
+                                       else QPalette.ColorRole.Base))
+        painter.drawRoundedRect(card, 8, 8)
+
+        thumb = QRect(int(card.left()) + _PAD - 4, int(card.top()) + _PAD - 4,
+                      THUMBNAIL.width(), THUMBNAIL.height())
+        clip = QPainterPath()
+        clip.addRoundedRect(QRectF(thumb), 5, 5)
+        painter.setClipPath(clip)
+        icon = index.data(Qt.ItemDataRole.DecorationRole)
+        if isinstance(icon, QIcon):
+            painter.drawPixmap(thumb, icon.pixmap(THUMBNAIL))
+        painter.setClipping(False)
+
+        text_left, width = thumb.left(), thumb.width()
+        y = thumb.bottom() + 10
+        title_font = QFont(option.font)
+        title_font.setBold(True)
+        title_font.setPointSizeF(option.font.pointSizeF() * 1.08)
+        painter.setFont(title_font)
+        painter.setPen(palette.color(QPalette.ColorRole.Text))
+        title_metrics = QFontMetrics(title_font)
+        title = title_metrics.elidedText(str(index.data(Qt.ItemDataRole.DisplayRole)),
+                                         Qt.TextElideMode.ElideRight, width)
+        painter.drawText(text_left, y + title_metrics.ascent(), title)
+        y += title_metrics.height() + 4
+
+        small = QFont(option.font)
+        small.setPointSizeF(option.font.pointSizeF() * 0.92)
+        painter.setFont(small)
+        metrics = QFontMetrics(small)
+        painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
+        for line in wrap_lines(str(index.data(_DESCRIPTION_ROLE) or ""), metrics, width, 3):
+            painter.drawText(text_left, y + metrics.ascent(), line)
+            y += metrics.height()
+        footer = str(index.data(_FOOTER_ROLE) or "")
+        painter.setPen(palette.color(QPalette.ColorRole.Link))
+        painter.drawText(text_left, int(card.bottom()) - 10 - metrics.descent(), footer)
+        painter.restore()
+
+
 class GalleryDialog(QDialog):
-    """Lists the examples with thumbnails; :attr:`chosen` is the picked example's path."""
+    """Lists the examples as cards; :attr:`chosen` is the picked example's path."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Example gallery")
         self.chosen: Path | None = None
         self.list = QListWidget(self)
+        self.list.setObjectName("gallery")
         self.list.setViewMode(QListWidget.ViewMode.IconMode)
         self.list.setIconSize(THUMBNAIL)
-        self.list.setGridSize(QSize(THUMBNAIL.width() + 24, THUMBNAIL.height() + 56))
+        self.list.setGridSize(CARD)
+        self.list.setUniformItemSizes(True)
         self.list.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.list.setMovement(QListWidget.Movement.Static)
-        self.list.setWordWrap(True)
-        self.list.setSpacing(6)
+        self.list.setSpacing(0)
+        self.list.setMouseTracking(True)  # hover highlight
+        self.list.setItemDelegate(_CardDelegate(self.list))
+        self.list.setFrameShape(QListWidget.Shape.NoFrame)
+        self._fill()
+
+        heading = QLabel("<b style='font-size:15px'>Start from an example</b><br>"
+                         "Every example trains offline on built-in data. Opening one opens a "
+                         "copy: saving asks where to put it.", self)
+        heading.setWordWrap(True)
+        self.details = QLabel(self)
+        self.details.setWordWrap(True)
+        self.details.setMinimumHeight(QFontMetrics(self.font()).height() * 3)
+        self.details.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Open
+                                   | QDialogButtonBox.StandardButton.Cancel, self)
+        self.open_button = buttons.button(QDialogButtonBox.StandardButton.Open)
+        buttons.accepted.connect(self._accept)
+        buttons.rejected.connect(self.reject)
+        self.list.itemActivated.connect(lambda _: self._accept())
+        self.list.currentItemChanged.connect(self._show_details)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(14, 12, 14, 12)
+        layout.addWidget(heading)
+        layout.addWidget(self.list, 1)
+        layout.addWidget(self.details)
+        layout.addWidget(buttons)
+        # Three cards a row, and the dialog still fits a 1366x768 screen.
+        self.resize(CARD.width() * 3 + 60, 700)
+        if self.list.count():
+            self.list.setCurrentRow(0)
+        self.open_button.setEnabled(self.list.count() > 0)
+
+    def _fill(self) -> None:
         for name in resources.list_examples():
             path = resources.example_path(name)
             try:
                 doc = netbuilder.load(path)
             except netbuilder.GraphFileError:
-                continue
-            title = str(doc.metadata.get("title") or name)
-            item = QListWidgetItem(QIcon(render_thumbnail(doc)), title)
-            item.setToolTip(str(doc.metadata.get("description", "")))
+                continue  # a broken example must not keep the others from showing
+            description = str(doc.metadata.get("description", ""))
+            item = QListWidgetItem(QIcon(render_thumbnail(doc)),
+                                   str(doc.metadata.get("title") or name))
+            item.setToolTip(f"<b>{html.escape(name)}.nbg</b><p>{html.escape(description)}</p>")
             item.setData(_PATH_ROLE, str(path))
+            item.setData(_DESCRIPTION_ROLE, description)
+            item.setData(_FOOTER_ROLE, summary_line(doc))
+            item.setSizeHint(CARD)
             self.list.addItem(item)
-        hint = QLabel("Every example trains offline on built-in data. Opening one opens a "
-                      "copy: saving asks where to put it.", self)
-        hint.setWordWrap(True)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Open
-                                   | QDialogButtonBox.StandardButton.Cancel, self)
-        buttons.accepted.connect(self._accept)
-        buttons.rejected.connect(self.reject)
-        self.list.itemActivated.connect(lambda _: self._accept())
-        layout = QVBoxLayout(self)
-        layout.addWidget(hint)
-        layout.addWidget(self.list)
-        layout.addWidget(buttons)
-        self.resize(900, 640)
-        if self.list.count():
-            self.list.setCurrentRow(0)
+
+    def _show_details(self, item: QListWidgetItem | None) -> None:
+        if item is None:
+            self.details.clear()
+            return
+        self.details.setText(f"<b>{html.escape(item.text())}</b> &nbsp;·&nbsp; "
+                             f"{html.escape(str(item.data(_FOOTER_ROLE)))}<br>"
+                             f"{html.escape(str(item.data(_DESCRIPTION_ROLE)))}")
 
     def _accept(self) -> None:
         item = self.list.currentItem()

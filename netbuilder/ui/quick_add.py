@@ -1,17 +1,28 @@
-"""The quick-add popup: type to filter blocks, Enter to add one where the cursor is."""
+"""The quick-add popup: type to filter blocks, arrows to choose, Enter to add one.
+
+It opens at the cursor (Tab, a double-click on empty canvas, or a wire dropped on empty
+canvas). The list ranks blocks as the palette's search does: a title that starts with what
+was typed comes before one that merely contains it; matched letters are bold and each block's
+category shows on the right. When a wire was dropped, ``accepts`` keeps only the blocks that
+can take it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, QPoint, Qt, Signal
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QFrame, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt, Signal
+from PySide6.QtGui import QGuiApplication, QKeyEvent
+from PySide6.QtWidgets import QFrame, QLabel, QLineEdit, QListWidgetItem, QVBoxLayout, QWidget
 
 from netbuilder.core.blockspec import BlockSpec, Catalogue
-from netbuilder.ui.palette import HIDDEN_ROLES, category_icon, matches
+from netbuilder.ui import block_search, glyphs
+from netbuilder.ui.block_list import BlockList
+from netbuilder.ui.palette import addable
 
 _TYPE_ROLE = Qt.ItemDataRole.UserRole
+#: Rows the popup shows without scrolling.
+VISIBLE_ROWS = 12
 
 
 class QuickAddPopup(QFrame):
@@ -22,6 +33,7 @@ class QuickAddPopup(QFrame):
         accepts: keeps only the blocks for which it returns True (when a wire was dropped
             on empty canvas: the blocks that can take that wire).
         parent: the window the popup belongs to.
+        hint: a line above the list saying what the list is for (e.g. the wire's shape).
 
     Signals:
         chosen(type_id): a block was picked (Enter or a click); the popup then closes.
@@ -30,76 +42,118 @@ class QuickAddPopup(QFrame):
     chosen = Signal(str)
 
     def __init__(self, catalogue: Catalogue, accepts: Callable[[BlockSpec], bool] | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, hint: str = "") -> None:
         super().__init__(parent, Qt.WindowType.Popup)
         self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setObjectName("quickAdd")
+        self._specs = [spec for spec in addable(catalogue)
+                       if accepts is None or _safely(accepts, spec)]
         self.search = QLineEdit(self)
         self.search.setPlaceholderText("Add block…")
-        self.list = QListWidget(self)
-        self.list.setUniformItemSizes(True)
+        self.search.addAction(glyphs.search_icon(), QLineEdit.ActionPosition.LeadingPosition)
+        self.hint = QLabel(hint or ("Blocks that can take this wire" if accepts else ""), self)
+        self.hint.setProperty("role", "subtle")
+        self.hint.setVisible(bool(self.hint.text()))
+        self.list = BlockList(show_category=True, parent=self)
+        self.list.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # typing always goes to the search box
+        self.empty = QLabel(self)
+        self.empty.setProperty("role", "subtle")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+        self.footer = QLabel("↑↓ choose   ·   Enter add   ·   Esc close", self)
+        self.footer.setProperty("role", "subtle")
+        small = self.footer.font()
+        small.setPointSizeF(small.pointSizeF() * 0.9)
+        self.footer.setFont(small)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 6, 6, 6)
+        layout.setContentsMargins(6, 6, 6, 4)
         layout.setSpacing(4)
-        layout.addWidget(self.search)
-        layout.addWidget(self.list)
-        self.resize(280, 340)
-        for spec in catalogue:
-            if spec.role in HIDDEN_ROLES or (accepts is not None and not accepts(spec)):
-                continue
-            item = QListWidgetItem(category_icon(spec.category), f"{spec.title}")
-            item.setData(_TYPE_ROLE, spec.type)
-            item.setToolTip(spec.doc.split("\n\n")[0])
-            item.setData(Qt.ItemDataRole.UserRole + 1, spec)
-            self.list.addItem(item)
+        for widget in (self.search, self.hint, self.list, self.empty, self.footer):
+            layout.addWidget(widget)
         self.search.textChanged.connect(self._filter)
         self.search.installEventFilter(self)
-        self.list.itemActivated.connect(self._pick)
         self.list.itemClicked.connect(self._pick)
+        self.list.itemActivated.connect(self._pick)
         self._filter("")
+        row = self.list.sizeHintForRow(0) if self.list.count() else 26
+        self.resize(340, min(VISIBLE_ROWS, max(self.list.count(), 4)) * row + 96)
 
+    # ----- showing -------------------------------------------------------------------------------
     def popup_at(self, global_pos: QPoint) -> None:
-        self.move(global_pos)
+        """Shows the popup with its top-left corner at ``global_pos``, kept on the screen."""
+        self.move(_on_screen(QRect(global_pos, self.size())))
         self.show()
         self.search.setFocus()
 
     def visible_types(self) -> list[str]:
-        return [self.list.item(i).data(_TYPE_ROLE) for i in range(self.list.count())
-                if not self.list.item(i).isHidden()]
+        """The blocks listed now, best match first."""
+        return self.list.types()
 
+    def current_type(self) -> str | None:
+        """The block Enter would add."""
+        return self.list.current_type()
+
+    # ----- filtering and choosing ----------------------------------------------------------------
     def _filter(self, text: str) -> None:
-        first = None
-        for index in range(self.list.count()):
-            item = self.list.item(index)
-            hide = bool(text) and not matches(item.data(Qt.ItemDataRole.UserRole + 1), text)
-            item.setHidden(hide)
-            if not hide and first is None:
-                first = item
-        self.list.setCurrentItem(first)
+        found = block_search.search(self._specs, text)
+        self.list.set_matches(found)
+        self.list.setVisible(bool(found))
+        self.empty.setVisible(not found)
+        if not self._specs:
+            self.empty.setText("No block can take this wire.")
+        elif not found:
+            self.empty.setText(f"No block matches “{text.strip()}”.")
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         # Up/Down move in the list and Enter picks, while typing stays in the search box.
         if watched is self.search and event.type() == QEvent.Type.KeyPress:
             assert isinstance(event, QKeyEvent)
-            key = event.key()
-            if key in (Qt.Key.Key_Down, Qt.Key.Key_Up):
-                visible = [self.list.item(i) for i in range(self.list.count())
-                           if not self.list.item(i).isHidden()]
-                if visible:
-                    current = self.list.currentItem()
-                    index = visible.index(current) if current in visible else -1
-                    step = 1 if key == Qt.Key.Key_Down else -1
-                    self.list.setCurrentItem(visible[(index + step) % len(visible)])
-                return True
-            if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-                if self.list.currentItem() is not None:
-                    self._pick(self.list.currentItem())
-                return True
-            if key == Qt.Key.Key_Escape:
-                self.close()
-                return True
+            return self._key(event)
         return super().eventFilter(watched, event)
+
+    def _key(self, event: QKeyEvent) -> bool:
+        key = event.key()
+        steps = {Qt.Key.Key_Down: 1, Qt.Key.Key_Up: -1,
+                 Qt.Key.Key_PageDown: VISIBLE_ROWS - 1, Qt.Key.Key_PageUp: 1 - VISIBLE_ROWS}
+        if key in steps:
+            step = steps[key]
+            if abs(step) > 1:  # page keys stop at the ends instead of wrapping
+                row = min(max(self.list.currentRow() + step, 0), self.list.count() - 1)
+                self.list.setCurrentRow(row)
+            else:
+                self.list.move_current(step)
+            return True
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            if self.list.currentItem() is not None:
+                self._pick(self.list.currentItem())
+            return True
+        if key == Qt.Key.Key_Escape:
+            self.close()
+            return True
+        return False
 
     def _pick(self, item: QListWidgetItem) -> None:
         type_id = item.data(_TYPE_ROLE)
         self.close()
         self.chosen.emit(type_id)
+
+
+def _safely(accepts: Callable[[BlockSpec], bool], spec: BlockSpec) -> bool:
+    """``accepts(spec)``; a filter that raises leaves the block out instead of the popup."""
+    try:
+        return bool(accepts(spec))
+    except Exception:
+        return False
+
+
+def _on_screen(rect: QRect) -> QPoint:
+    """The top-left corner that keeps ``rect`` inside the screen it starts on."""
+    screen = QGuiApplication.screenAt(rect.topLeft()) or QGuiApplication.primaryScreen()
+    if screen is None:
+        return rect.topLeft()
+    area = screen.availableGeometry()
+    x = min(max(rect.left(), area.left()), area.right() - rect.width())
+    y = rect.top()
+    if y + rect.height() > area.bottom():
+        y = max(area.top(), rect.top() - rect.height())  # open upwards near the bottom edge
+    return QPoint(x, y)

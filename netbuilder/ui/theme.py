@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -110,11 +110,41 @@ LIGHT = Theme(
 )
 
 _active: Theme = DARK
+_mode = "system"
+
+
+class ThemeNotifier(QObject):
+    """Announces theme changes, so that widgets that paint with theme colours can repaint.
+
+    Signals:
+        changed(name): ``"dark"`` or ``"light"`` is now active.
+    """
+
+    changed = Signal(str)
+
+
+_notifier: ThemeNotifier | None = None
+_following_system = False
+#: (id of the QApplication, theme name) last applied to the widgets.
+_applied: tuple[int, str] | None = None
+
+
+def notifier() -> ThemeNotifier:
+    """The object whose ``changed`` signal fires after every :func:`apply`."""
+    global _notifier
+    if _notifier is None:
+        _notifier = ThemeNotifier()
+    return _notifier
 
 
 def current() -> Theme:
     """The theme painters use now."""
     return _active
+
+
+def mode() -> str:
+    """What was asked for last: ``"system"``, ``"dark"`` or ``"light"``."""
+    return _mode
 
 
 def system_prefers_dark() -> bool:
@@ -126,58 +156,151 @@ def system_prefers_dark() -> bool:
 
 
 def apply(name: str = "system") -> Theme:
-    """Activates ``"dark"``, ``"light"`` or ``"system"`` for the canvas and the widgets."""
-    global _active
-    if name == "system":
-        name = "dark" if system_prefers_dark() else "light"
-    _active = DARK if name == "dark" else LIGHT
+    """Activates ``"dark"``, ``"light"`` or ``"system"`` for the canvas and the widgets.
+
+    With ``"system"`` the theme also follows later changes of the desktop's colour scheme.
+    Listeners of :func:`notifier` hear about every change. Asking again for the theme that is
+    already applied does nothing: restyling re-polishes every widget of the application.
+    """
+    global _active, _mode, _applied
+    _mode = name if name in ("dark", "light") else "system"
+    resolved = _mode if _mode != "system" else "dark" if system_prefers_dark() else "light"
+    _active = DARK if resolved == "dark" else LIGHT
     app = QApplication.instance()
-    if isinstance(app, QApplication):
-        app.setStyle("Fusion")  # the same crisp look on every platform
-        app.setPalette(_widget_palette(_active))
-        app.setStyleSheet(_style_sheet(_active))
+    if not isinstance(app, QApplication):
+        return _active
+    if _applied == (id(app), _active.name):
+        return _active
+    _applied = (id(app), _active.name)
+    _follow_system()
+    app.setStyle("Fusion")  # the same crisp look on every platform
+    app.setPalette(_widget_palette(_active))
+    app.setStyleSheet(_style_sheet(_active))
+    notifier().changed.emit(_active.name)
     return _active
+
+
+def _follow_system() -> None:
+    global _following_system
+    if not _following_system:
+        _following_system = True
+        QGuiApplication.styleHints().colorSchemeChanged.connect(_system_scheme_changed)
+
+
+def _system_scheme_changed(_scheme: object) -> None:
+    if _mode == "system" and (_active is DARK) != system_prefers_dark():
+        apply("system")
+
+
+@dataclass(frozen=True)
+class _Panel:
+    """The widget colours of one variant (the canvas colours are in :class:`Theme`)."""
+
+    window: str
+    base: str
+    alternate: str
+    button: str
+    mid: str
+    midlight: str
+    light: str
+    dark: str
+    shadow: str
+    highlight: str
+    tooltip: str
+    link: str
+    hover: str
+    title_bar: str
+    control_border: str
+
+
+_PANELS = {
+    "dark": _Panel(window="#25282e", base="#2b2f36", alternate="#2f333a", button="#2e3239",
+                   mid="#3a3f47", midlight="#33373e", light="#41464f", dark="#181a1e",
+                   shadow="#101214", highlight="#3d6fb8", tooltip="#30343b", link="#6ea8fe",
+                   hover="#3a3f47", title_bar="#2a2e35", control_border="#5b616c"),
+    "light": _Panel(window="#f3f4f6", base="#ffffff", alternate="#f6f7f9", button="#e9ebef",
+                    mid="#c9ced6", midlight="#dde1e6", light="#ffffff", dark="#a9b0ba",
+                    shadow="#8a929e", highlight="#2f6fce", tooltip="#ffffff", link="#1f6feb",
+                    hover="#dde1e6", title_bar="#e6e8ec", control_border="#9aa2ad"),
+}
+
+
+def panel(theme: Theme | None = None) -> _Panel:
+    """The widget colours of ``theme`` (the active one by default)."""
+    return _PANELS[(theme or _active).name]
 
 
 def _style_sheet(theme: Theme) -> str:
     from netbuilder import resources
 
     close = resources.icon_path("close").as_posix()
-    hover = "#3a3f47" if theme.name == "dark" else "#dde1e6"
-    return (
-        f"QTabBar::close-button {{ image: url({close}); subcontrol-position: right; }}"
-        f"QTabBar::close-button:hover {{ background: {hover}; border-radius: 3px; }}"
-        "QDockWidget::title { padding: 5px 6px; }"
-    )
+    check = resources.icon_path("check").as_posix()
+    dash = resources.icon_path("dash").as_posix()
+    colours = panel(theme)
+    error = theme.error.name()
+    # Fusion outlines check boxes in a shade of the window colour: invisible on dark panels.
+    return f"""
+QTabBar::close-button {{ image: url({close}); subcontrol-position: right; }}
+QTabBar::close-button:hover {{ background: {colours.hover}; border-radius: 3px; }}
+QDockWidget::title {{ padding: 5px 6px; background: {colours.title_bar}; }}
+QToolTip {{ color: {theme.node_text.name()}; background: {colours.tooltip};
+            border: 1px solid {colours.mid}; padding: 4px; }}
+QCheckBox::indicator {{ width: 14px; height: 14px; border: 1px solid {colours.control_border};
+                        border-radius: 3px; background: {colours.base}; }}
+QCheckBox::indicator:hover, QCheckBox::indicator:focus {{ border-color: {colours.highlight}; }}
+QCheckBox::indicator:checked {{ background: {colours.highlight}; border-color: {colours.highlight};
+                                image: url({check}); }}
+QCheckBox::indicator:indeterminate {{ background: {colours.highlight};
+                                      border-color: {colours.highlight}; image: url({dash}); }}
+QCheckBox::indicator:disabled {{ background: {colours.window}; border-color: {colours.mid}; }}
+QCheckBox::indicator:checked:disabled {{ background: {colours.mid}; border-color: {colours.mid}; }}
+QLabel[role="problem"] {{ color: {error}; }}
+QLabel[role="subtle"] {{ color: {theme.node_subtle.name()}; }}
+QLabel[role="section"] {{ color: {theme.node_subtle.name()}; font-weight: bold;
+                          padding-top: 6px; }}
+"""
 
 
 def _widget_palette(theme: Theme) -> QPalette:
     palette = QPalette()
-    dark = theme.name == "dark"
-    window = QColor("#25282e") if dark else QColor("#f3f4f6")
-    base = QColor("#1d2025") if dark else QColor("#ffffff")
+    colours = panel(theme)
     text = theme.node_text
     roles = {
-        QPalette.ColorRole.Window: window,
+        QPalette.ColorRole.Window: colours.window,
         QPalette.ColorRole.WindowText: text,
-        QPalette.ColorRole.Base: base,
-        QPalette.ColorRole.AlternateBase: QColor("#24272d") if dark else QColor("#f6f7f9"),
+        QPalette.ColorRole.Base: colours.base,
+        QPalette.ColorRole.AlternateBase: colours.alternate,
         QPalette.ColorRole.Text: text,
-        QPalette.ColorRole.Button: QColor("#2e3239") if dark else QColor("#e9ebef"),
+        QPalette.ColorRole.Button: colours.button,
         QPalette.ColorRole.ButtonText: text,
-        QPalette.ColorRole.Highlight: QColor("#3d6fb8") if dark else QColor("#3d7bd9"),
-        QPalette.ColorRole.HighlightedText: QColor("#ffffff"),
-        QPalette.ColorRole.ToolTipBase: QColor("#30343b") if dark else QColor("#ffffe8"),
+        QPalette.ColorRole.BrightText: "#ffffff",
+        QPalette.ColorRole.Highlight: colours.highlight,
+        QPalette.ColorRole.HighlightedText: "#ffffff",
+        QPalette.ColorRole.ToolTipBase: colours.tooltip,
         QPalette.ColorRole.ToolTipText: text,
         QPalette.ColorRole.PlaceholderText: theme.node_subtle,
-        QPalette.ColorRole.Mid: QColor("#3a3f47") if dark else QColor("#c9ced6"),
-        QPalette.ColorRole.Midlight: QColor("#33373e") if dark else QColor("#dde1e6"),
-        QPalette.ColorRole.Link: QColor("#6ea8fe") if dark else QColor("#1f6feb"),
+        # Fusion draws frames, tab bar bases and splitters with these: left at Qt's defaults
+        # (white, black) they draw bright lines across the dark theme.
+        QPalette.ColorRole.Light: colours.light,
+        QPalette.ColorRole.Midlight: colours.midlight,
+        QPalette.ColorRole.Mid: colours.mid,
+        QPalette.ColorRole.Dark: colours.dark,
+        QPalette.ColorRole.Shadow: colours.shadow,
+        QPalette.ColorRole.Link: colours.link,
+        QPalette.ColorRole.LinkVisited: colours.link,
     }
     for role, colour in roles.items():
-        palette.setColor(role, colour)
-    disabled = theme.node_subtle
+        palette.setColor(role, QColor(colour))
+    disabled = QColor(theme.node_subtle)
+    disabled.setAlphaF(0.75)
     for role in (QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText,
                  QPalette.ColorRole.WindowText):
         palette.setColor(QPalette.ColorGroup.Disabled, role, disabled)
+    palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Base,
+                     QColor(colours.window))
+    palette.setColor(QPalette.ColorGroup.Inactive, QPalette.ColorRole.Highlight,
+                     QColor(colours.highlight).darker(115) if theme.name == "dark"
+                     else QColor(colours.midlight))
+    palette.setColor(QPalette.ColorGroup.Inactive, QPalette.ColorRole.HighlightedText,
+                     QColor("#ffffff") if theme.name == "dark" else text)
     return palette

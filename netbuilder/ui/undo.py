@@ -14,14 +14,17 @@ from PySide6.QtGui import QUndoCommand
 from netbuilder.core.commands import Command
 from netbuilder.core.graph import Document
 
-# Qt merges commands with equal positive integer ids; core commands carry any hashable key.
-_MERGE_IDS: dict[Hashable, int] = {}
-
 
 def _qt_merge_id(key: Hashable | None) -> int:
+    """Qt's merge id (a non-negative int; -1: never merge) for a core command's merge key.
+
+    Qt only asks commands with equal ids to merge, and the core command then compares the
+    keys themselves, so two keys sharing a hash merely cost one refused merge. Hashing keeps
+    no table of every key ever used.
+    """
     if key is None:
         return -1
-    return _MERGE_IDS.setdefault(key, len(_MERGE_IDS) + 1)
+    return hash(key) & 0x3FFF_FFFF
 
 
 class QtCommand(QUndoCommand):

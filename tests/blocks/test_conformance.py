@@ -50,6 +50,11 @@ def test_docs_and_help_are_present(spec: BlockSpec) -> None:
         assert port.name.isidentifier()
     for name in spec.summary_params:
         spec.param(name)
+    for param in spec.params:
+        for name, values in param.enabled_when:
+            switch = spec.param(name)
+            assert switch.kind == "choice" and set(values) <= set(switch.choices), (
+                f"{spec.type}.{param.name}: enabled_when names a choice that does not exist")
 
 
 @pytest.mark.parametrize("spec", COMPUTING, ids=lambda s: s.type)

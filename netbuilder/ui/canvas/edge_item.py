@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import (
     QBrush,
+    QColor,
     QFont,
     QFontMetricsF,
     QPainter,
@@ -15,14 +16,43 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QStyle, QStyleOptionGraphicsItem
 
 from netbuilder.ui import theme
-from netbuilder.ui.canvas.geometry import NO_TEXT_BELOW_ZOOM
+from netbuilder.ui.canvas.geometry import NO_LABEL_BELOW_ZOOM, SIMPLE_BELOW_ZOOM
+
+#: How far below its ends a backward wire loops (it clears a block's height).
+BACKWARD_SAG = 110.0
+#: The widest a refusal note on a draft wire gets, in scene units.
+NOTE_WIDTH = 300.0
+
+_LABEL_FONT: QFont | None = None
+
+
+def _label_font() -> QFont:
+    global _LABEL_FONT
+    if _LABEL_FONT is None:
+        _LABEL_FONT = QFont()
+        _LABEL_FONT.setPointSizeF(8)
+    return _LABEL_FONT
 
 
 def wire_path(start: QPointF, end: QPointF) -> QPainterPath:
-    """A cubic curve that leaves ``start`` and reaches ``end`` horizontally."""
+    """A cubic curve that leaves ``start`` and reaches ``end`` horizontally.
+
+    A wire running backwards (its input left of its output) loops below the row, so that it
+    does not lie over the blocks between its ends.
+    """
     path = QPainterPath(start)
-    reach = max(40.0, abs(end.x() - start.x()) * 0.5, min(120.0, abs(end.y() - start.y())))
-    path.cubicTo(QPointF(start.x() + reach, start.y()), QPointF(end.x() - reach, end.y()), end)
+    dx, dy = end.x() - start.x(), end.y() - start.y()
+    if dx >= -20.0:
+        reach = max(40.0, dx * 0.5, min(120.0, abs(dy)))
+        path.cubicTo(QPointF(start.x() + reach, start.y()), QPointF(end.x() - reach, end.y()),
+                     end)
+        return path
+    reach = min(160.0, 60.0 + abs(dx) * 0.15)
+    sag = max(0.0, BACKWARD_SAG - abs(dy) / 2)
+    below = max(start.y(), end.y()) + sag
+    path.cubicTo(QPointF(start.x() + reach, start.y()), QPointF(start.x() + reach, below),
+                 QPointF(start.x() + dx / 2, below))
+    path.cubicTo(QPointF(end.x() - reach, below), QPointF(end.x() - reach, end.y()), end)
     return path
 
 
@@ -31,12 +61,12 @@ class WireLabelMixin:
 
     label: str
 
-    def paint_label(self, painter: QPainter, path: QPainterPath, zoom: float) -> None:
-        if not self.label or zoom < NO_TEXT_BELOW_ZOOM * 2:
+    def paint_label(self, painter: QPainter, path: QPainterPath, zoom: float,
+                    text_colour: QColor | None = None) -> None:
+        if not self.label or zoom < NO_LABEL_BELOW_ZOOM:
             return
         colours = theme.current()
-        font = QFont(painter.font())
-        font.setPointSizeF(8)
+        font = _label_font()
         painter.setFont(font)
         metrics = QFontMetricsF(font)
         middle = path.pointAtPercent(0.5)
@@ -45,7 +75,7 @@ class WireLabelMixin:
         painter.setPen(QPen(colours.node_border, 1.0))
         painter.setBrush(QBrush(colours.wire_label_bg))
         painter.drawRoundedRect(box, 9, 9)
-        painter.setPen(colours.wire_label_text)
+        painter.setPen(text_colour or colours.wire_label_text)
         painter.drawText(box, Qt.AlignmentFlag.AlignCenter, self.label)
 
 
@@ -59,13 +89,29 @@ class EdgeItem(WireLabelMixin, QGraphicsPathItem):
         self.broken = False
         self.start = QPointF()
         self.end = QPointF()
+        self._hit_shape: QPainterPath | None = None
+        # Qt asks for the bounding rect of every item on every repaint: computing it from
+        # the path each time made a zoomed-out 1,000-block graph paint at half speed.
+        self._bounds = QRectF()
+        self._path = QPainterPath()
         self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
         self.setAcceptHoverEvents(True)
         self.setZValue(0)
 
     def set_ends(self, start: QPointF, end: QPointF) -> None:
+        if start == self.start and end == self.end and not self.path().isEmpty():
+            return
         self.start, self.end = start, end
-        self.setPath(wire_path(start, end))
+        self._hit_shape = None
+        path = wire_path(start, end)
+        self.prepareGeometryChange()
+        self._bounds = path.boundingRect().adjusted(-60, -14, 60, 14)
+        self._path = path  # path() hands out a copy on each call
+        self.setPath(path)
+
+    def wire_path(self) -> QPainterPath:
+        """The wire's curve (without the copy that ``path()`` makes)."""
+        return self._path
 
     def set_label(self, label: str, broken: bool = False) -> None:
         if (label, broken) != (self.label, self.broken):
@@ -73,50 +119,98 @@ class EdgeItem(WireLabelMixin, QGraphicsPathItem):
             self.update()
 
     def shape(self) -> QPainterPath:
-        # A wire is thin: give it a wider invisible band so that it is easy to click.
-        stroker = QPainterPathStroker()
-        stroker.setWidth(12)
-        return stroker.createStroke(self.path())
+        # A wire is thin: give it a wider invisible band so that it is easy to click. Hit
+        # tests ask for it often (hover, rubber band), so it is made once per path.
+        if self._hit_shape is None:
+            stroker = QPainterPathStroker()
+            stroker.setWidth(12)
+            self._hit_shape = stroker.createStroke(self._path)
+        return self._hit_shape
 
     def boundingRect(self) -> QRectF:
-        return self.path().boundingRect().adjusted(-60, -14, 60, 14)
+        return self._bounds
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
               widget: object = None) -> None:
         colours = theme.current()
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         hovered = bool(option.state & QStyle.StateFlag.State_MouseOver)
+        zoom = option.levelOfDetailFromTransform(painter.worldTransform())
         colour = colours.wire_selected if selected else colours.wire
-        if self.broken and not selected:
-            colour = colours.error
-        pen = QPen(colour, 2.6 if selected or hovered else 1.8)
-        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        if zoom < SIMPLE_BELOW_ZOOM:
+            # Far away: a hairline as wide on screen at any zoom, cheap to stroke.
+            pen = QPen(colour, 2.0 if selected else 1.0)
+            pen.setCosmetic(True)
+        else:
+            pen = QPen(colour, 2.6 if selected or hovered else 1.8)
+            pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        if self.broken:
+            # No known shape (something upstream is wrong): dashed, not red, so that the
+            # red stays on the block that causes the problem.
+            pen.setStyle(Qt.PenStyle.DashLine)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.drawPath(self.path())
-        self.paint_label(painter, self.path(),
-                         option.levelOfDetailFromTransform(painter.worldTransform()))
+        painter.drawPath(self._path)
+        self.paint_label(painter, self._path, zoom)
 
 
 class DraftWire(WireLabelMixin, QGraphicsPathItem):
-    """The wire that follows the mouse while the user draws a connection."""
+    """The wire that follows the mouse while the user draws a connection.
+
+    It is dashed while it looks for a port; over a port that refuses it, it turns red and
+    says why beside its end (the status bar says it too).
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self.label = ""
+        self.reason: str | None = None
         self.setZValue(5)
 
+    @property
+    def refused(self) -> bool:
+        return self.reason is not None
+
+    def set_reason(self, reason: str | None) -> None:
+        """Why the port under the wire's end refuses it (None: it does not)."""
+        if reason != self.reason:
+            self.prepareGeometryChange()
+            self.reason = reason
+            self.update()
+
+    def _note_rect(self) -> QRectF:
+        end = self.path().currentPosition()
+        metrics = QFontMetricsF(_label_font())
+        text = metrics.boundingRect(QRectF(0, 0, NOTE_WIDTH - 16, 400),
+                                    int(Qt.TextFlag.TextWordWrap), self.reason or "")
+        return QRectF(end.x() + 14, end.y() + 14, text.width() + 16, text.height() + 10)
+
     def boundingRect(self) -> QRectF:
-        return self.path().boundingRect().adjusted(-60, -14, 60, 14)
+        rect = self.path().boundingRect().adjusted(-60, -14, 60, 14)
+        return rect.united(self._note_rect().adjusted(-2, -2, 2, 2)) if self.reason else rect
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
               widget: object = None) -> None:
         colours = theme.current()
-        pen = QPen(colours.wire_selected, 2.0, Qt.PenStyle.DashLine)
+        colour = colours.error if self.refused else colours.wire_selected
+        pen = QPen(colour, 2.0, Qt.PenStyle.DashLine)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawPath(self.path())
         self.paint_label(painter, self.path(),
-                         option.levelOfDetailFromTransform(painter.worldTransform()))
+                         option.levelOfDetailFromTransform(painter.worldTransform()),
+                         colours.error if self.refused else None)
+        if self.reason:
+            self._paint_note(painter, colours)
+
+    def _paint_note(self, painter: QPainter, colours: theme.Theme) -> None:
+        note = self._note_rect()
+        painter.setPen(QPen(colours.error, 1.2))
+        painter.setBrush(QBrush(colours.wire_label_bg))
+        painter.drawRoundedRect(note, 6, 6)
+        painter.setFont(_label_font())
+        painter.setPen(colours.node_text)
+        painter.drawText(note.adjusted(8, 5, -8, -5), int(Qt.TextFlag.TextWordWrap),
+                         self.reason or "")

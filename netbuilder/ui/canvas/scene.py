@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QTransform
+from PySide6.QtGui import QKeyEvent, QTransform
 from PySide6.QtWidgets import (
     QGraphicsItem,
     QGraphicsScene,
@@ -32,10 +32,12 @@ from netbuilder.core.errors import GraphError, NetbuilderError, ParamError, Shap
 from netbuilder.core.graph import Document, Edge, Frame, Graph, Node
 from netbuilder.core.inference import Analysis
 from netbuilder.ui import theme
-from netbuilder.ui.canvas.edge_item import DraftWire, EdgeItem, wire_path
+from netbuilder.ui.canvas.edge_item import EdgeItem
 from netbuilder.ui.canvas.frame_item import FrameItem
-from netbuilder.ui.canvas.node_item import NodeItem, shape_text
+from netbuilder.ui.canvas.node_item import NodeItem, RerouteItem, shape_text
+from netbuilder.ui.canvas.overview import OVERVIEW_BELOW_ZOOM, OverviewLayer
 from netbuilder.ui.canvas.port_item import PortItem
+from netbuilder.ui.canvas.wiring import WireGesture
 
 #: Where a wire being drawn starts: (node id, port name, True if it is an output port).
 PortRef = tuple[str, str, bool]
@@ -52,6 +54,12 @@ class Editor(Protocol):
 
     def push(self, command: Command) -> bool:
         """Applies ``command`` as one undo step; False (and a status message) if refused."""
+
+    def add_block(self, graph: str, type_id: str, scene_pos: QPointF,
+                  source: PortRef | None = None, *, into_edge: str | None = None
+                  ) -> str | None:
+        """Adds a block at ``scene_pos`` (wired to ``source``, or into the wire ``into_edge``)
+        as one undo step; returns its id, or None if refused."""
 
     def analysis(self, graph: str) -> Analysis | None:
         """The latest shape inference of ``graph``, or None before the first one."""
@@ -71,7 +79,14 @@ class Editor(Protocol):
 
 
 class CanvasScene(QGraphicsScene):
-    """The items of one graph, kept in step with the document through its events."""
+    """The items of one graph, kept in step with the document through its events.
+
+    Gestures: a drag from a port draws a wire (:class:`WireGesture`); a drag of nodes moves
+    them and is pushed as one :class:`MoveNodes` on release (a lone unwired node dropped on a
+    wire goes into it); a drag of a frame's title bar moves the nodes inside it; a
+    double-click on a wire puts a reroute point there, on a node activates it (a group opens
+    its definition), on empty canvas opens quick-add.
+    """
 
     def __init__(self, editor: Editor, graph_name: str) -> None:
         super().__init__()
@@ -81,16 +96,23 @@ class CanvasScene(QGraphicsScene):
         self.node_items: dict[str, NodeItem] = {}
         self.edge_items: dict[str, EdgeItem] = {}
         self.frame_items: dict[str, FrameItem] = {}
-        self._draft: DraftWire | None = None
-        self._draft_from: PortRef | None = None
-        self._draft_hidden: str | None = None  # the edge picked up to move one of its ends
-        self._hover_port: PortItem | None = None
+        self.wire_gesture: WireGesture | None = None
         self._press_positions: dict[str, QPointF] = {}
         self._frame_drag: tuple[FrameItem, QPointF, dict[str, QPointF]] | None = None
         self._edges_of: dict[str, set[str]] = {}
+        # While the mouse drags a selection, wires are routed once per mouse move, not once
+        # per moved node (an edge between two moving nodes would be routed twice).
+        self._moving = False
+        self._moved_nodes: set[str] = set()
+        #: Zoomed out below OVERVIEW_BELOW_ZOOM: the overview layer draws the graph.
+        self.far = False
+        self.overview: OverviewLayer | None = None
+        # The BSP index keeps hit tests (hover, ports under the mouse) from asking every item
+        # for its bounding rect in Python; measured, it costs a 100-block drag nothing.
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
         self.setBackgroundBrush(theme.current().canvas)
         self._rebuild()
+        self.selectionChanged.connect(self._invalidate_overview)
         for event in _EVENTS:
             self.doc.events.connect(event, getattr(self, f"_on_{event}"))
 
@@ -102,6 +124,11 @@ class CanvasScene(QGraphicsScene):
     @property
     def graph(self) -> Graph:
         return self.doc.graph(self.graph_name)
+
+    def zoom(self) -> float:
+        """The zoom of the view showing this scene (1.0 without one)."""
+        views = self.views()
+        return views[0].transform().m11() if views else 1.0
 
     def detach(self) -> None:
         """Stops following the document (before the scene is thrown away)."""
@@ -117,6 +144,8 @@ class CanvasScene(QGraphicsScene):
         self.edge_items.clear()
         self.frame_items.clear()
         self._edges_of.clear()
+        self.overview = OverviewLayer(self)
+        self.addItem(self.overview)
         graph = self.graph
         for frame in graph.frames.values():
             self._add_frame_item(frame)
@@ -127,19 +156,29 @@ class CanvasScene(QGraphicsScene):
         self.apply_analysis(self.editor.analysis(self.graph_name))
 
     def _add_node_item(self, node: Node) -> NodeItem:
-        item = NodeItem(node, self.doc.catalogue.get(node.type), self.doc.input_ports(node),
-                        self.doc.output_ports(node))
+        spec = self.doc.catalogue.get(node.type)
+        kind = RerouteItem if spec is not None and spec.role == "reroute" else NodeItem
+        item = kind(node, spec, self.doc.input_ports(node), self.doc.output_ports(node))
+        item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, self.far)
         self.addItem(item)
         self.node_items[node.id] = item
+        self._invalidate_overview(item)
         return item
 
     def _add_edge_item(self, edge: Edge) -> None:
         item = EdgeItem(edge.id)
+        item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, self.far)
         self.addItem(item)
         self.edge_items[edge.id] = item
         self._edges_of.setdefault(edge.source, set()).add(edge.id)
         self._edges_of.setdefault(edge.target, set()).add(edge.id)
         self._route(edge)
+        for node_id, ports, name in ((edge.source, "output_ports", edge.source_port),
+                                     (edge.target, "input_ports", edge.target_port)):
+            node_item = self.node_items.get(node_id)
+            port = getattr(node_item, ports).get(name) if node_item is not None else None
+            if port is not None:
+                port.set_connected(True)
 
     def _add_frame_item(self, frame: Frame) -> None:
         item = FrameItem(frame)
@@ -147,7 +186,8 @@ class CanvasScene(QGraphicsScene):
         self.frame_items[frame.id] = item
 
     def _route(self, edge: Edge) -> None:
-        """Moves an edge item's ends to its ports (or to the node's edge if a port vanished)."""
+        """Moves an edge item's ends to its ports (or to the node's side if a port vanished:
+        a placeholder for an unknown block type keeps its wires)."""
         item = self.edge_items.get(edge.id)
         source, target = self.node_items.get(edge.source), self.node_items.get(edge.target)
         if item is None or source is None or target is None:
@@ -159,15 +199,21 @@ class CanvasScene(QGraphicsScene):
         end_pos = end.scene_anchor() if end else target.mapToScene(QPointF(
             0, target.body_rect().center().y()))
         item.set_ends(start_pos, end_pos)
-        for port, exists in ((start, True), (end, True)):
-            if port is not None:
-                port.connected = exists
-                port.update()
+        self._invalidate_overview()
 
     def node_item_moved(self, item: NodeItem) -> None:
-        """Called by a node item while it moves: its wires follow."""
-        for edge_id in self._edges_of.get(item.node.id, ()):
-            edge = self.graph.edges.get(edge_id)
+        """Called by a node item whenever it moves: its wires follow."""
+        self._invalidate_overview(item)
+        if self._moving:
+            self._moved_nodes.add(item.node.id)
+            return
+        self._route_wires_of([item.node.id])
+
+    def _route_wires_of(self, node_ids: list[str] | set[str]) -> None:
+        edges = self.graph.edges
+        wires = {edge_id for node_id in node_ids for edge_id in self._edges_of.get(node_id, ())}
+        for edge_id in wires:
+            edge = edges.get(edge_id)
             if edge is not None:
                 self._route(edge)
 
@@ -175,14 +221,14 @@ class CanvasScene(QGraphicsScene):
         item = self.node_items.get(node_id)
         if item is None:
             return
-        graph = self.graph
+        edges = [self.graph.edges[e] for e in self._edges_of.get(node_id, ())
+                 if e in self.graph.edges]
+        inputs = {e.target_port for e in edges if e.target == node_id}
+        outputs = {e.source_port for e in edges if e.source == node_id}
         for port in item.input_ports.values():
-            port.connected = graph.edge_into(node_id, port.name) is not None
-            port.update()
-        used = {e.source_port for e in graph.outgoing(node_id)}
+            port.set_connected(port.name in inputs)
         for port in item.output_ports.values():
-            port.connected = port.name in used
-            port.update()
+            port.set_connected(port.name in outputs)
 
     # ----- analysis ---------------------------------------------------------------------------
     def apply_analysis(self, analysis: Analysis | None) -> None:
@@ -195,12 +241,46 @@ class CanvasScene(QGraphicsScene):
                 by_node.setdefault(diagnostic.node, []).append(diagnostic)
         for node_id, item in self.node_items.items():
             item.set_analysis(analysis.nodes.get(node_id), by_node.get(node_id, []))
+        graph = self.graph
         for edge_id, item in self.edge_items.items():
-            edge = self.graph.edges.get(edge_id)
+            edge = graph.edges.get(edge_id)
             if edge is None:
                 continue
             spec = analysis.output_spec(edge.source, edge.source_port)
-            item.set_label(shape_text(spec) if spec else "?", broken=spec is None)
+            if isinstance(self.node_items.get(edge.target), RerouteItem):
+                # A wire bent by reroute points shows its shape once, on its last piece.
+                item.set_label("", broken=spec is None)
+            else:
+                item.set_label(shape_text(spec) if spec else "?", broken=spec is None)
+        self._invalidate_overview()
+
+    # ----- level of detail ----------------------------------------------------------------------
+    def set_detail(self, zoom: float) -> None:
+        """The view's zoom changed: far out, one overview layer draws the whole graph."""
+        far = zoom < OVERVIEW_BELOW_ZOOM
+        if far == self.far or self.overview is None:
+            return
+        self.far = far
+        no_contents = QGraphicsItem.GraphicsItemFlag.ItemHasNoContents
+        for item in (*self.node_items.values(), *self.edge_items.values()):
+            item.setFlag(no_contents, far)
+        self.overview.show_for(far)
+
+    def _invalidate_overview(self, item: NodeItem | None = None) -> None:
+        if self.overview is None or not self.far:
+            return
+        if item is not None:
+            self.overview.include(item.sceneBoundingRect())
+        self.overview.invalidate()
+
+    def content_rect(self) -> QRectF:
+        """What there is to see: the blocks, frames and wires (fit and first look use it)."""
+        rect = QRectF()
+        for item in (*self.node_items.values(), *self.edge_items.values()):
+            rect = rect.united(item.sceneBoundingRect())
+        for frame in self.frame_items.values():
+            rect = rect.united(frame.mapRectToScene(frame.rect()))
+        return rect
 
     # ----- document events ----------------------------------------------------------------------
     def _on_node_added(self, graph: Graph, node: Node, index: int | None) -> None:
@@ -214,13 +294,12 @@ class CanvasScene(QGraphicsScene):
             if item is not None:
                 self.removeItem(item)
             self._edges_of.pop(node.id, None)
+            self._invalidate_overview()
         self._refresh_group_uses(graph)
 
     def _on_edge_added(self, graph: Graph, edge: Edge, index: int | None) -> None:
         if self._mine(graph):
             self._add_edge_item(edge)
-            self._refresh_ports_connected(edge.source)
-            self._refresh_ports_connected(edge.target)
 
     def _on_edge_removed(self, graph: Graph, edge: Edge) -> None:
         if not self._mine(graph):
@@ -228,6 +307,7 @@ class CanvasScene(QGraphicsScene):
         item = self.edge_items.pop(edge.id, None)
         if item is not None:
             self.removeItem(item)
+        self._invalidate_overview()
         for end in (edge.source, edge.target):
             self._edges_of.get(end, set()).discard(edge.id)
             self._refresh_ports_connected(end)
@@ -248,7 +328,7 @@ class CanvasScene(QGraphicsScene):
         if self._mine(graph) and node.id in self.node_items:
             item = self.node_items[node.id]
             if (item.pos().x(), item.pos().y()) != node.position:
-                item.setPos(QPointF(*node.position))
+                item.place(QPointF(*node.position))
 
     def _on_frame_added(self, graph: Graph, frame: Frame, index: int | None) -> None:
         if self._mine(graph):
@@ -270,7 +350,8 @@ class CanvasScene(QGraphicsScene):
             return
         item.refresh(node, self.doc.catalogue.get(node.type), self.doc.input_ports(node),
                      self.doc.output_ports(node))
-        self.node_item_moved(item)
+        self._invalidate_overview(item)
+        self._route_wires_of([node.id])
         self._refresh_ports_connected(node.id)
 
     def _refresh_group_uses(self, changed: Graph) -> None:
@@ -303,7 +384,7 @@ class CanvasScene(QGraphicsScene):
     def items_rect(self, node_ids: list[str] | None = None) -> QRectF:
         """The bounding rectangle of some nodes (all items when None)."""
         if node_ids is None:
-            return self.itemsBoundingRect()
+            return self.content_rect()
         rect = QRectF()
         for node_id in node_ids:
             item = self.node_items.get(node_id)
@@ -311,20 +392,24 @@ class CanvasScene(QGraphicsScene):
                 rect = rect.united(item.sceneBoundingRect())
         return rect
 
-    # ----- wires: drawing, checking ---------------------------------------------------------------
+    # ----- hit tests ------------------------------------------------------------------------------
     def port_at(self, pos: QPointF) -> PortItem | None:
         for item in self.items(pos, Qt.ItemSelectionMode.IntersectsItemShape,
                                Qt.SortOrder.DescendingOrder, QTransform()):
-            if isinstance(item, PortItem):
+            if isinstance(item, PortItem) and item.isVisible():
                 return item
         return None
+
+    def node_item_at(self, pos: QPointF) -> NodeItem | None:
+        return next((i for i in self.items(pos) if isinstance(i, NodeItem)), None)
 
     def edge_at(self, pos: QPointF) -> EdgeItem | None:
         for item in self.items(pos):
-            if isinstance(item, EdgeItem):
+            if isinstance(item, EdgeItem) and item.isVisible():
                 return item
         return None
 
+    # ----- wires: checking ------------------------------------------------------------------------
     def connection_problem(self, source: str, source_port: str, target: str, target_port: str,
                            ignore: str | None = None) -> str | None:
         """Why a wire from ``source`` to ``target`` cannot be drawn, or None if it can.
@@ -333,12 +418,17 @@ class CanvasScene(QGraphicsScene):
         those, a wire is refused when the target's shape rule rejects it for a reason no
         parameter can fix (a wrong rank or dtype); a mismatch a parameter can fix is
         allowed and shown as an error badge.
+
+        A wire already on the target input does not count: the new one replaces it (see
+        :meth:`wire_command`). ``ignore`` names a wire whose target end is being moved; it
+        cannot take part in a cycle through the new wire (it leaves the same source), so only
+        the occupant needs ignoring when there is one.
         """
         graph = self.graph
         occupant = graph.edge_into(target, target_port)
         try:
             check_connection(self.doc, graph, source, source_port, target, target_port,
-                             ignore=ignore or (occupant.id if occupant else None))
+                             ignore=occupant.id if occupant is not None else ignore)
         except GraphError as error:
             return str(error)
         return self._shape_problem(source, source_port, target, target_port)
@@ -372,84 +462,6 @@ class CanvasScene(QGraphicsScene):
             return None
         return None
 
-    def _start_wire(self, port: PortItem) -> None:
-        self._draft_hidden = None
-        if not port.is_output:
-            edge = self.graph.edge_into(port.node_id, port.name)
-            if edge is not None:
-                # Pick up the existing wire by its end: it now follows the mouse.
-                self._draft_hidden = edge.id
-                self.edge_items[edge.id].setVisible(False)
-                self._draft_from = (edge.source, edge.source_port, True)
-            else:
-                self._draft_from = (port.node_id, port.name, False)
-        else:
-            self._draft_from = (port.node_id, port.name, True)
-        self._draft = DraftWire()
-        analysis = self.editor.analysis(self.graph_name)
-        node_id, port_name, is_output = self._draft_from
-        spec = analysis.output_spec(node_id, port_name) if analysis and is_output else None
-        self._draft.label = shape_text(spec) if spec else ""
-        self.addItem(self._draft)
-
-    def _anchor_of(self, ref: PortRef) -> QPointF:
-        node_id, port_name, is_output = ref
-        item = self.node_items[node_id]
-        ports = item.output_ports if is_output else item.input_ports
-        return ports[port_name].scene_anchor()
-
-    def _update_wire(self, pos: QPointF) -> None:
-        assert self._draft is not None and self._draft_from is not None
-        anchor = self._anchor_of(self._draft_from)
-        start, end = (anchor, pos) if self._draft_from[2] else (pos, anchor)
-        self._draft.setPath(wire_path(start, end))
-        port = self.port_at(pos)
-        if port is not self._hover_port and self._hover_port is not None:
-            self._hover_port.set_verdict(None)
-        self._hover_port = port
-        if port is not None:
-            problem = self._problem_for(port)
-            port.set_verdict("bad" if problem else "good")
-            if problem:
-                self.editor.show_status(problem, error=True)
-
-    def _problem_for(self, port: PortItem) -> str | None:
-        assert self._draft_from is not None
-        node_id, port_name, from_output = self._draft_from
-        if port.is_output == from_output:
-            return "a wire joins an output (right side) to an input (left side)"
-        if from_output:
-            return self.connection_problem(node_id, port_name, port.node_id, port.name,
-                                           ignore=self._draft_hidden)
-        return self.connection_problem(port.node_id, port.name, node_id, port_name)
-
-    def _finish_wire(self, pos: QPointF) -> None:
-        assert self._draft_from is not None
-        draft_from, hidden = self._draft_from, self._draft_hidden
-        self._cancel_wire()
-        port = self.port_at(pos)
-        if port is None:
-            if hidden is not None:
-                self.editor.push(Disconnect(self.graph_name, [hidden]))
-            else:
-                self.editor.request_quick_add(self.graph_name, pos, draft_from)
-            return
-        node_id, port_name, from_output = draft_from
-        if hidden is not None and port.node_id == self.graph.edges[hidden].target \
-                and port.name == self.graph.edges[hidden].target_port:
-            return  # dropped back where it was
-        self._draft_from, self._draft_hidden = draft_from, hidden
-        problem = self._problem_for(port)
-        self._draft_from = self._draft_hidden = None
-        if problem:
-            self.editor.show_status(problem, error=True)
-            return
-        if from_output:
-            source, target = (node_id, port_name), (port.node_id, port.name)
-        else:
-            source, target = (port.node_id, port.name), (node_id, port_name)
-        self.editor.push(self.wire_command(source, target, moving=hidden))
-
     def wire_command(self, source: tuple[str, str], target: tuple[str, str],
                      moving: str | None = None) -> Command:
         """The command that draws ``source`` -> ``target``, replacing a wire already there."""
@@ -467,58 +479,38 @@ class CanvasScene(QGraphicsScene):
         names = (graph.nodes[source[0]].name, graph.nodes[target[0]].name)
         return MacroCommand(f"Connect {names[0]} to {names[1]}", steps)
 
-    def _cancel_wire(self) -> None:
-        if self._draft is not None:
-            self.removeItem(self._draft)
-        if self._draft_hidden is not None and self._draft_hidden in self.edge_items:
-            self.edge_items[self._draft_hidden].setVisible(True)
-        if self._hover_port is not None:
-            self._hover_port.set_verdict(None)
-        self._draft = None
-        self._draft_from = None
-        self._draft_hidden = None
-        self._hover_port = None
-
     # ----- mouse --------------------------------------------------------------------------------
     def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
-        if event.button() == Qt.MouseButton.LeftButton:
+        if event.button() == Qt.MouseButton.LeftButton and self.wire_gesture is None:
             port = self.port_at(event.scenePos())
             if port is not None:
-                self._start_wire(port)
-                self._update_wire(event.scenePos())
+                self.wire_gesture = WireGesture(self, port, event.scenePos())
                 event.accept()
                 return
         super().mousePressEvent(event)
         if event.button() == Qt.MouseButton.LeftButton:
-            self._press_positions = {node_id: item.pos() for node_id, item
-                                     in self.node_items.items() if item.isSelected()}
-            frame = next((i for i in self.selectedItems() if isinstance(i, FrameItem)
-                          and i.isUnderMouse()), None)
-            if frame is None:
-                frame = next((i for i in self.items(event.scenePos())
-                              if isinstance(i, FrameItem)), None)
-            if frame is not None and not frame.resizing and frame.isSelected():
-                inside = self._nodes_inside(frame)
-                self._frame_drag = (frame, frame.pos(), {
-                    node_id: self.node_items[node_id].pos() for node_id in inside})
+            self._start_moves()
 
     def mouseMoveEvent(self, event: QGraphicsSceneMouseEvent) -> None:
-        if self._draft is not None:
-            self._update_wire(event.scenePos())
+        if self.wire_gesture is not None:
+            self.wire_gesture.move(event.scenePos())
             event.accept()
             return
-        super().mouseMoveEvent(event)
-        if self._frame_drag is not None:
-            frame, start, nodes = self._frame_drag
-            delta = frame.pos() - start
-            for node_id, origin in nodes.items():
-                item = self.node_items[node_id]
-                if not item.isSelected():
-                    item.setPos(origin + delta)
+        self._moving = True
+        try:
+            super().mouseMoveEvent(event)
+            self._drag_frame_contents()
+        finally:
+            self._moving = False
+        if self._moved_nodes:
+            moved, self._moved_nodes = self._moved_nodes, set()
+            self._route_wires_of(moved)
 
     def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:
-        if self._draft is not None and event.button() == Qt.MouseButton.LeftButton:
-            self._finish_wire(event.scenePos())
+        if self.wire_gesture is not None:
+            if event.button() == Qt.MouseButton.LeftButton:
+                gesture, self.wire_gesture = self.wire_gesture, None
+                gesture.finish(event.scenePos())
             event.accept()
             return
         super().mouseReleaseEvent(event)
@@ -526,18 +518,23 @@ class CanvasScene(QGraphicsScene):
             self._commit_moves()
 
     def mouseDoubleClickEvent(self, event: QGraphicsSceneMouseEvent) -> None:
-        items = [i for i in self.items(event.scenePos())
-                 if isinstance(i, NodeItem | FrameItem)]
-        if not items:
-            self.editor.request_quick_add(self.graph_name, event.scenePos(), None)
-            event.accept()
-            return
-        item = items[0]
-        if isinstance(item, NodeItem):
-            self.editor.activate_item(self.graph_name, "node", item.node.id)
-        else:
-            self.editor.activate_item(self.graph_name, "frame", item.frame.id)
         event.accept()
+        pos = event.scenePos()
+        if event.button() != Qt.MouseButton.LeftButton or self.port_at(pos) is not None:
+            return
+        node = self.node_item_at(pos)
+        if node is not None:
+            self.editor.activate_item(self.graph_name, "node", node.node.id)
+            return
+        edge = self.edge_at(pos)
+        if edge is not None:
+            self.editor.add_block(self.graph_name, "reroute", pos, into_edge=edge.edge_id)
+            return
+        frame = self.frame_title_at(pos)
+        if frame is not None:
+            self.editor.activate_item(self.graph_name, "frame", frame.frame.id)
+            return
+        self.editor.request_quick_add(self.graph_name, pos, None)
 
     def contextMenuEvent(self, event: QGraphicsSceneContextMenuEvent) -> None:
         kind, item_id = "canvas", None
@@ -556,27 +553,60 @@ class CanvasScene(QGraphicsScene):
         self.editor.show_context_menu(self.graph_name, event.screenPos(), kind, item_id)
         event.accept()
 
-    def _nodes_inside(self, frame: FrameItem) -> list[str]:
-        rect = frame.sceneBoundingRect()
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape and self.wire_gesture is not None:
+            gesture, self.wire_gesture = self.wire_gesture, None
+            gesture.cancel()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    # ----- moving nodes and frames ----------------------------------------------------------------
+    def frame_title_at(self, pos: QPointF) -> FrameItem | None:
+        return next((i for i in self.items(pos) if isinstance(i, FrameItem)
+                     and i.grips(i.mapFromScene(pos))), None)
+
+    def _start_moves(self) -> None:
+        """After a press: remembers where the selection was, and which nodes a frame carries."""
+        self._press_positions = {node_id: item.pos() for node_id, item
+                                 in self.node_items.items() if item.isSelected()}
+        grabbed = self.mouseGrabberItem()
+        if isinstance(grabbed, FrameItem) and not grabbed.resizing:
+            inside = [n for n in self.nodes_inside(grabbed) if n not in self._press_positions]
+            self._frame_drag = (grabbed, grabbed.pos(),
+                                {n: self.node_items[n].pos() for n in inside})
+
+    def _drag_frame_contents(self) -> None:
+        if self._frame_drag is None:
+            return
+        frame, start, nodes = self._frame_drag
+        delta = frame.pos() - start
+        for node_id, origin in nodes.items():
+            item = self.node_items.get(node_id)
+            if item is not None:
+                item.place(origin + delta)
+
+    def nodes_inside(self, frame: FrameItem) -> list[str]:
+        """The nodes that lie wholly (give or take a margin) inside a frame."""
+        rect = frame.mapRectToScene(frame.rect())
         return [node_id for node_id, item in self.node_items.items()
                 if rect.contains(item.sceneBoundingRect().adjusted(10, 10, -10, -10))]
 
     def _commit_moves(self) -> None:
-        """After a drag: one MoveNodes (and frame) step, and a drop onto a wire inserts."""
+        """After a drag: one MoveNodes (and frame) step; a lone node dropped on a wire goes in."""
         frame_drag, self._frame_drag = self._frame_drag, None
         pressed, self._press_positions = self._press_positions, {}
-        moves: dict[str, tuple[tuple[float, float], tuple[float, float]]] = {}
+        candidates = set(pressed) | set(frame_drag[2] if frame_drag else ())
         graph = self.graph
-        for node_id, item in self.node_items.items():
-            node = graph.nodes.get(node_id)
-            if node is None:
+        moves: dict[str, tuple[tuple[float, float], tuple[float, float]]] = {}
+        for node_id, node in graph.nodes.items():  # document order: a deterministic step
+            item = self.node_items.get(node_id)
+            if node_id not in candidates or item is None:
                 continue
             now = (item.pos().x(), item.pos().y())
             if now != tuple(node.position):
                 moves[node_id] = (tuple(node.position), now)
-        steps: list[Command] = []
-        if moves:
-            steps.append(MoveNodes(self.graph_name, moves))
+        steps: list[Command] = [MoveNodes(self.graph_name, moves)] if moves else []
         if frame_drag is not None:
             frame_item = frame_drag[0]
             rect = frame_item.scene_rect()
@@ -584,19 +614,30 @@ class CanvasScene(QGraphicsScene):
                 steps.append(EditFrame(self.graph_name, frame_item.frame.id, rect=rect))
         if not steps:
             return
-        insert = self._insertion(list(moves)) if len(moves) == 1 and pressed else None
-        if insert is not None:
-            steps += insert
-        command = steps[0] if len(steps) == 1 else MacroCommand(
-            "Insert block into wire" if insert else "Move frame", steps)
-        self.editor.push(command)
+        if len(moves) == 1 and frame_drag is None:
+            (node_id,) = moves
+            insert = self.insertion_commands(node_id, self.node_items[node_id].sceneBoundingRect())
+            if insert and self.editor.push(MacroCommand("Insert block into wire", steps + insert)):
+                return
+        # A frame's drag is a macro even for the frame alone: EditFrame merges with the
+        # frame's previous edit, and a drag is a gesture of its own.
+        command = MacroCommand("Move frame", steps) if frame_drag is not None else steps[0]
+        if not self.editor.push(command):
+            self._undo_item_moves(moves)
+            if frame_drag is not None:
+                frame_drag[0].refresh(frame_drag[0].frame)
 
-    def _insertion(self, moved: list[str]) -> list[Command] | None:
-        """Commands that put a lone, unwired node into the wire it was dropped on."""
-        (node_id,) = moved
-        return self.insertion_commands(node_id, self.node_items[node_id].sceneBoundingRect())
+    def _undo_item_moves(self, moves: dict[str, tuple[tuple[float, float], tuple[float, float]]]
+                         ) -> None:
+        """A refused move: the items go back to where the model still has them."""
+        for node_id, (old, _) in moves.items():
+            item = self.node_items.get(node_id)
+            if item is not None:
+                item.place(QPointF(*old))
 
     def insertion_commands(self, node_id: str, area: QRectF) -> list[Command] | None:
+        """Commands that put a lone, unwired node into the wire under ``area`` (the wire
+        through the area's centre first), or None when there is no such wire or node."""
         graph = self.graph
         node = graph.nodes[node_id]
         if graph.edges_of(node_id):
@@ -604,29 +645,28 @@ class CanvasScene(QGraphicsScene):
         inputs, outputs = self.doc.input_ports(node), self.doc.output_ports(node)
         if not inputs or not outputs:
             return None
-        for item in self.items(area):
-            if not isinstance(item, EdgeItem) or not item.isVisible():
-                continue
-            edge = graph.edges[item.edge_id]
-            return [
-                Disconnect(self.graph_name, [edge.id]),
-                Connect(self.graph_name, edge.source, edge.source_port, node_id,
-                        inputs[0].name),
-                Connect(self.graph_name, node_id, outputs[0].name, edge.target,
-                        edge.target_port),
-            ]
-        return None
+        wires = [i for i in self.items(area) if isinstance(i, EdgeItem) and i.isVisible()]
+        if not wires:
+            return None
+        centre = area.center()
+        wires.sort(key=lambda w: not w.shape().contains(centre))
+        return self.insert_into_wire(node_id, wires[0].edge_id)
+
+    def insert_into_wire(self, node_id: str, edge_id: str) -> list[Command]:
+        """The commands that route wire ``edge_id`` through the node ``node_id``."""
+        graph = self.graph
+        node, edge = graph.nodes[node_id], graph.edges[edge_id]
+        inputs, outputs = self.doc.input_ports(node), self.doc.output_ports(node)
+        return [
+            Disconnect(self.graph_name, [edge.id]),
+            Connect(self.graph_name, edge.source, edge.source_port, node_id, inputs[0].name),
+            Connect(self.graph_name, node_id, outputs[0].name, edge.target, edge.target_port),
+        ]
 
     def frame_item_resized(self, item: FrameItem) -> None:
-        self.editor.push(EditFrame(self.graph_name, item.frame.id, rect=item.scene_rect()))
-
-    def keyPressEvent(self, event) -> None:
-        if event.key() == Qt.Key.Key_Escape and self._draft is not None:
-            self._cancel_wire()
-            event.accept()
+        """The resize handle was let go: one step (not merged with the frame's last edit)."""
+        if tuple(item.scene_rect()) == tuple(item.frame.rect):
             return
-        super().keyPressEvent(event)
-
-
-def item_is_node(item: QGraphicsItem) -> bool:
-    return isinstance(item, NodeItem)
+        resize = EditFrame(self.graph_name, item.frame.id, rect=item.scene_rect())
+        if not self.editor.push(MacroCommand("Resize frame", [resize])):
+            item.refresh(item.frame)

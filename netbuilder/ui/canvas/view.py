@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from PySide6.QtCore import QMimeData, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QLineF, QMimeData, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QDragEnterEvent,
     QDragMoveEvent,
@@ -19,6 +19,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
 from netbuilder.ui import theme
+from netbuilder.ui.canvas.frame_item import FrameItem
 from netbuilder.ui.canvas.geometry import GRID
 from netbuilder.ui.canvas.scene import CanvasScene
 
@@ -26,6 +27,8 @@ from netbuilder.ui.canvas.scene import CanvasScene
 BLOCK_MIME = "application/x-netbuilder-block"
 
 MIN_ZOOM, MAX_ZOOM = 0.1, 3.0
+#: Below this zoom the grid is not drawn: its lines would be a few pixels apart.
+GRID_BELOW_ZOOM = 0.35
 #: The smallest zoom at which a graph opens: node text stays legible.
 READABLE_ZOOM = 0.8
 ZOOM_STEP = 1.2
@@ -56,6 +59,7 @@ class CanvasView(QGraphicsView):
         self._panning = False
         self._pan_start = QPointF()
         self._space_held = False
+        self._frames_before_band: set[str] = set()
         #: Called with a scene position when Tab asks for the quick-add popup.
         self.quick_add: Callable[[QPointF], None] | None = None
         self.setRenderHints(QPainter.RenderHint.Antialiasing
@@ -63,7 +67,8 @@ class CanvasView(QGraphicsView):
                             | QPainter.RenderHint.SmoothPixmapTransform)
         self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
         self.setRubberBandSelectionMode(Qt.ItemSelectionMode.IntersectsItemShape)
-        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        # Keys zoom about the centre; the wheel zooms about the mouse (zoom_at).
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
         self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
@@ -84,7 +89,11 @@ class CanvasView(QGraphicsView):
         scale = factor / self.zoom
         if not math.isclose(scale, 1.0):
             self.scale(scale, scale)
-            self.zoom_changed.emit(self.zoom)
+            self._zoomed()
+
+    def _zoomed(self) -> None:
+        self.canvas.set_detail(self.zoom)
+        self.zoom_changed.emit(self.zoom)
 
     def zoom_in(self) -> None:
         self.set_zoom(self.zoom * ZOOM_STEP)
@@ -97,7 +106,7 @@ class CanvasView(QGraphicsView):
 
     def fit(self, rect: QRectF | None = None) -> None:
         """Shows ``rect`` (default: every item) as large as fits, at most at 100%."""
-        rect = rect if rect is not None and not rect.isEmpty() else self.canvas.itemsBoundingRect()
+        rect = rect if rect is not None and not rect.isEmpty() else self.canvas.content_rect()
         if rect.isEmpty():
             self.reset_zoom()
             self.centerOn(0, 0)
@@ -109,11 +118,11 @@ class CanvasView(QGraphicsView):
         elif self.zoom < MIN_ZOOM:
             self.set_zoom(MIN_ZOOM)
         self.centerOn(rect.center())
-        self.zoom_changed.emit(self.zoom)
+        self._zoomed()
 
     def show_start(self) -> None:
         """The first look at a graph: all of it if it fits readably, else its inputs."""
-        rect = self.canvas.itemsBoundingRect()
+        rect = self.canvas.content_rect()
         self.fit()
         if rect.isEmpty() or self.zoom >= READABLE_ZOOM:
             return
@@ -131,8 +140,18 @@ class CanvasView(QGraphicsView):
         if delta == 0:
             super().wheelEvent(event)
             return
-        self.set_zoom(self.zoom * (ZOOM_STEP ** (delta / 120)))
+        self.zoom_at(self.zoom * (ZOOM_STEP ** (delta / 120)), event.position())
         event.accept()
+
+    def zoom_at(self, factor: float, viewport_pos: QPointF) -> None:
+        """Zooms so that the scene point under ``viewport_pos`` stays there (the wheel).
+
+        Qt's own AnchorUnderMouse anchors at the last mouse *move*, which a wheel turned
+        without moving the mouse (or a test's wheel event) does not update.
+        """
+        held = self.mapToScene(viewport_pos.toPoint())
+        self.set_zoom(factor)
+        self.pan_by(QPointF(viewport_pos.toPoint() - self.mapFromScene(held)))
 
     # ----- panning ------------------------------------------------------------------------------
     def mousePressEvent(self, event: QMouseEvent) -> None:
@@ -143,17 +162,34 @@ class CanvasView(QGraphicsView):
             self.setCursor(Qt.CursorShape.ClosedHandCursor)
             event.accept()
             return
+        # Frames selected before a Ctrl + rubber band stay selected; see _keep_frames_whole.
+        adding = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
+        self._frames_before_band = set(self.canvas.selected_frame_ids()) if adding else set()
         super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         if self._panning:
-            delta = event.position() - self._pan_start
+            self.pan_by(event.position() - self._pan_start)
             self._pan_start = event.position()
-            self.horizontalScrollBar().setValue(int(self.horizontalScrollBar().value() - delta.x()))
-            self.verticalScrollBar().setValue(int(self.verticalScrollBar().value() - delta.y()))
             event.accept()
             return
         super().mouseMoveEvent(event)
+        band = self.rubberBandRect()
+        if not band.isEmpty():
+            self._keep_frames_whole(self.mapToScene(band).boundingRect())
+
+    def pan_by(self, delta: QPointF) -> None:
+        """Moves the view by ``delta`` viewport pixels (the canvas follows the hand)."""
+        self.horizontalScrollBar().setValue(round(self.horizontalScrollBar().value() - delta.x()))
+        self.verticalScrollBar().setValue(round(self.verticalScrollBar().value() - delta.y()))
+
+    def _keep_frames_whole(self, band: QRectF) -> None:
+        """A rubber band takes a frame only when it holds all of it: dragging a band over
+        the nodes in a frame selects those nodes, not their frame."""
+        for item in self.canvas.selectedItems():
+            if isinstance(item, FrameItem) and item.frame.id not in self._frames_before_band \
+                    and not band.contains(item.mapRectToScene(item.rect())):
+                item.setSelected(False)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if self._panning and event.button() in (Qt.MouseButton.MiddleButton,
@@ -215,20 +251,22 @@ class CanvasView(QGraphicsView):
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
         colours = theme.current()
         painter.fillRect(rect, colours.canvas)
-        if self.zoom < 0.35:
+        if self.zoom < GRID_BELOW_ZOOM:
             return  # a grid this dense is noise
         for step, colour in ((GRID * 2, colours.grid_minor), (GRID * 10, colours.grid_major)):
             painter.setPen(QPen(colour, 0))
-            left = math.floor(rect.left() / step) * step
-            top = math.floor(rect.top() / step) * step
-            x = left
-            lines = []
-            while x < rect.right():
-                lines.append((QPointF(x, rect.top()), QPointF(x, rect.bottom())))
-                x += step
-            y = top
-            while y < rect.bottom():
-                lines.append((QPointF(rect.left(), y), QPointF(rect.right(), y)))
-                y += step
-            for start, end in lines:
-                painter.drawLine(start, end)
+            painter.drawLines(_grid_lines(rect, step))
+
+
+def _grid_lines(rect: QRectF, step: float) -> list[QLineF]:
+    """The vertical and horizontal grid lines through ``rect``, ``step`` apart."""
+    lines = []
+    x = math.floor(rect.left() / step) * step
+    while x < rect.right():
+        lines.append(QLineF(x, rect.top(), x, rect.bottom()))
+        x += step
+    y = math.floor(rect.top() / step) * step
+    while y < rect.bottom():
+        lines.append(QLineF(rect.left(), y, rect.right(), y))
+        y += step
+    return lines

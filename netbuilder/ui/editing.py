@@ -1,0 +1,186 @@
+"""Window-level editing glue: quick add, context menus, frames, renaming, and networks.
+
+The edits themselves are core commands pushed through the current :class:`DocumentWidget`
+(or the functions of :mod:`netbuilder.ui.edit_ops`); this module only gathers what the user
+chose (a popup, a dialog, a menu) and routes it to the right document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QPoint, QPointF
+from PySide6.QtGui import QCursor
+from PySide6.QtWidgets import QDialog, QInputDialog, QMenu
+
+from netbuilder.core.blockspec import BlockSpec
+from netbuilder.core.commands import AddNetwork, EditFrame, RemoveNetwork, RenameNetwork
+from netbuilder.core.errors import ShapeError
+from netbuilder.core.graph import GROUP
+from netbuilder.core.tensor import TensorSpec
+from netbuilder.ui.canvas.scene import PortRef
+from netbuilder.ui.document import DocumentWidget
+from netbuilder.ui.frame_dialog import FrameDialog
+from netbuilder.ui.quick_add import QuickAddPopup
+
+if TYPE_CHECKING:
+    from netbuilder.ui.main_window import MainWindow
+
+#: The context menus: action names, None for a separator.
+NODE_MENU = ("rename", "bypass", "duplicate", "copy", "cut", "delete", None, "group", "ungroup",
+             "frame")
+CANVAS_MENU = ("quick_add", "paste", None, "select_all", "layout", "fit")
+
+
+def accepts_from(editor: DocumentWidget, graph: str, source: PortRef
+                 ) -> Callable[[BlockSpec], bool]:
+    """Blocks that can take the wire being dropped on empty canvas (by their default params)."""
+    node_id, port, from_output = source
+    analysis = editor.analysis(graph)
+    spec_in: TensorSpec | None = (analysis.output_spec(node_id, port)
+                                  if analysis is not None and from_output else None)
+
+    def accepts(spec: BlockSpec) -> bool:
+        params = spec.default_params()
+        ports = spec.input_ports(params) if from_output else spec.output_ports(params)
+        if not ports:
+            return False
+        if spec_in is None or len(spec.input_ports(params)) != 1:
+            return True
+        try:
+            spec.infer_outputs(params, {ports[0].name: spec_in})
+        except ShapeError as error:
+            return error.param is not None  # a parameter can make it fit
+        except Exception:  # a rule tripping on an odd input: leave the block out
+            return False
+        return True
+    return accepts
+
+
+class EditCommands:
+    """The editing commands that need the window: popups, dialogs, docks."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+        self.popup: QuickAddPopup | None = None  # kept referenced while it is shown
+
+    @property
+    def editor(self) -> DocumentWidget | None:
+        return self.window.current_editor
+
+    # ----- adding blocks ------------------------------------------------------------------------
+    def add_block_at_centre(self, type_id: str) -> None:
+        """The palette's double-click: the block lands in the middle of the visible canvas."""
+        editor = self.editor
+        view = editor.current_view if editor else None
+        if editor is None or view is None or editor.current_graph is None:
+            return
+        centre = view.mapToScene(view.viewport().rect().center())
+        editor.add_block(editor.current_graph, type_id, centre)
+
+    def quick_add_at_cursor(self) -> None:
+        """Tab: quick add at the mouse pointer, or in the middle when it is off the canvas."""
+        editor = self.editor
+        view = editor.current_view if editor else None
+        if editor is None or view is None or editor.current_graph is None:
+            return
+        local = view.viewport().mapFromGlobal(QCursor.pos())
+        if not view.viewport().rect().contains(local):
+            local = view.viewport().rect().center()
+        self.show_quick_add(editor.current_graph, view.mapToScene(local), None)
+
+    def show_quick_add(self, graph: str, scene_pos: QPointF, source: PortRef | None) -> None:
+        editor = self.editor
+        if editor is None:
+            return
+        accepts = accepts_from(editor, graph, source) if source is not None else None
+        popup = QuickAddPopup(editor.doc.catalogue, accepts, self.window)
+        popup.chosen.connect(
+            lambda type_id: editor.add_block(graph, type_id, scene_pos, source))
+        self.popup = popup
+        popup.popup_at(editor.global_pos_of(graph, scene_pos))
+
+    # ----- blocks and frames --------------------------------------------------------------------
+    def rename_selected(self) -> None:
+        """F2: the inspector's name field, focused and selected."""
+        editor = self.editor
+        if editor is None:
+            return
+        if len(editor.selected_node_ids()) != 1:
+            self.window.show_status("Select one block to rename.")
+            return
+        self.window.raise_inspector()
+        self.window.inspector.name_edit.setFocus()
+        self.window.inspector.name_edit.selectAll()
+
+    def item_activated(self, graph: str, kind: str, item_id: str) -> None:
+        """A double-click: frames open their dialog, blocks show the inspector."""
+        if kind == "frame":
+            self.edit_frame(graph, item_id)
+        else:
+            self.window.raise_inspector()
+
+    def edit_frame(self, graph: str, frame_id: str) -> None:
+        editor = self.editor
+        frame = editor.doc.graph(graph).frames.get(frame_id) if editor else None
+        if editor is None or frame is None:
+            return
+        dialog = FrameDialog(frame, self.window)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            changes = {k: v for k, v in dialog.values().items() if getattr(frame, k) != v}
+            if changes:
+                editor.push(EditFrame(graph, frame_id, **changes))
+
+    def context_menu(self, graph: str, screen_pos: QPointF, kind: str,
+                     item_id: object) -> QMenu:
+        """The right-click menu for a node, a wire, a frame or the empty canvas."""
+        actions = self.window.actions_by_name
+        menu = QMenu(self.window)
+        if kind == "node":
+            entries: tuple[str | None, ...] = NODE_MENU
+        elif kind in ("edge", "frame"):
+            entries = ("delete",)
+        else:
+            entries = CANVAS_MENU
+        for name in entries:
+            if name is None:
+                menu.addSeparator()
+            else:
+                menu.addAction(actions[name])
+        if kind == "frame":
+            menu.addAction("Edit Frame…", lambda: self.edit_frame(graph, str(item_id)))
+        menu.popup(QPoint(int(screen_pos.x()), int(screen_pos.y())))
+        return menu
+
+    # ----- networks -----------------------------------------------------------------------------
+    def add_network(self) -> None:
+        editor = self.editor
+        if editor is None:
+            return
+        name, ok = QInputDialog.getText(self.window, "Add network", "Name of the new network:")
+        name = name.strip()
+        if ok and name and editor.push(AddNetwork(name)):
+            editor.open_graph(name)
+
+    def rename_network(self) -> None:
+        editor = self.editor
+        graph = editor.current_graph if editor else None
+        if editor is None or graph is None:
+            return
+        if graph not in editor.doc.graphs:
+            return
+        name, ok = QInputDialog.getText(self.window, "Rename network", "New name:", text=graph)
+        name = name.strip()
+        if ok and name and name != graph:
+            editor.push(RenameNetwork(graph, name))
+
+    def remove_network(self) -> None:
+        editor = self.editor
+        graph = editor.current_graph if editor else None
+        if editor is None or graph is None or graph not in editor.doc.graphs:
+            return  # (a tab whose network was just renamed catches up on the next check)
+        if editor.doc.graph(graph).kind != GROUP and len(editor.doc.networks) == 1:
+            self.window.show_status("A document keeps at least one network.", error=True)
+            return
+        editor.push(RemoveNetwork(graph))

@@ -1,0 +1,235 @@
+"""The window's file commands: new, open, examples, save, save as, close, recover and drops.
+
+Every command leaves the open documents as they were when it fails: a file that does not load
+shows an error and opens nothing, a save that fails keeps the document modified (its undo
+stack stays unclean, so closing still asks), and closing asks before unsaved work goes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QMimeData, QStandardPaths
+from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
+
+import netbuilder
+from netbuilder import resources
+from netbuilder.core import fileformat
+from netbuilder.core.errors import NetbuilderError
+from netbuilder.ui import recent, recovery
+from netbuilder.ui.document import DocumentWidget
+from netbuilder.ui.gallery import GalleryDialog
+
+if TYPE_CHECKING:
+    from netbuilder.ui.main_window import MainWindow
+
+FILE_FILTER = "netbuilder graphs (*.nbg);;All files (*)"
+EXAMPLE_MARK = " (example)"
+RECOVERED_MARK = " (recovered)"
+_UNTITLED = "untitled_name"
+
+
+def display_name(editor: DocumentWidget) -> str:
+    """The document's name as its tab and the title bar show it (without the dirty mark)."""
+    if editor.path is not None:
+        return editor.path.name
+    return str(editor.property(_UNTITLED) or "Untitled")
+
+
+def is_bundled_example(path: Path) -> bool:
+    """True for a file inside the bundled examples folder (opened as copies, never saved)."""
+    try:
+        return Path(path).resolve().parent == resources.examples_dir().resolve()
+    except OSError:
+        return False
+
+
+def nbg_paths(mime: QMimeData) -> list[Path]:
+    """The local .nbg files a drag carries."""
+    paths = [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]
+    return [path for path in paths if path.suffix == fileformat.SUFFIX]
+
+
+def _default_folder() -> Path:
+    recent_paths = recent.recent_files()
+    if recent_paths:
+        return recent_paths[0].parent
+    documents = QStandardPaths.writableLocation(
+        QStandardPaths.StandardLocation.DocumentsLocation)
+    return Path(documents) if documents else Path.home()
+
+
+class FileCommands:
+    """File ▸ New, Open, Example Gallery, Save, Save As, Close, and crash recovery."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+
+    # ----- creating and opening -----------------------------------------------------------------
+    def new_document(self) -> DocumentWidget:
+        doc = netbuilder.new_document()
+        doc.add_graph("model")
+        return self.window.add_document(doc)
+
+    def open_dialog(self) -> None:
+        recent_paths = recent.recent_files()
+        start = recent_paths[0].parent if recent_paths else resources.examples_dir()
+        path, _ = QFileDialog.getOpenFileName(self.window, "Open graph", str(start), FILE_FILTER)
+        if path:
+            self.open_file(Path(path))
+
+    def open_file(self, path: Path, as_copy: bool = False) -> DocumentWidget | None:
+        """Opens ``path`` in a new tab, or shows its tab if it is open already.
+
+        A bundled example always opens as a copy ("mnist_cnn (example)"), so that saving asks
+        for a place instead of overwriting the example. A file that fails to load shows an
+        error and changes nothing.
+        """
+        path = Path(path)
+        as_copy = as_copy or is_bundled_example(path)
+        if not as_copy:
+            for editor in self.window.editors():
+                if editor.path is not None and _same_file(editor.path, path):
+                    self.window.focus_editor(editor)
+                    return editor
+        try:
+            doc = netbuilder.load(path)
+        except netbuilder.GraphFileError as error:
+            if not as_copy:
+                recent.remove_recent(path)
+            self.window.show_error(f"Cannot open {path.name}", str(error))
+            return None
+        if as_copy:
+            doc.path = None
+            return self.window.add_document(doc, None, title=f"{path.stem}{EXAMPLE_MARK}")
+        recent.add_recent(path)
+        return self.window.add_document(doc, path)
+
+    def open_gallery(self) -> None:
+        dialog = GalleryDialog(self.window)
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.chosen is not None:
+            self.open_file(dialog.chosen, as_copy=True)
+
+    def open_dropped(self, mime: QMimeData) -> int:
+        """Opens the .nbg files of a drop; returns how many opened."""
+        return sum(self.open_file(path) is not None for path in nbg_paths(mime))
+
+    # ----- saving -------------------------------------------------------------------------------
+    def save(self, editor: DocumentWidget | None = None) -> bool:
+        """Saves to the document's file, or asks for one. True if the document was saved."""
+        editor = editor or self.window.current_editor
+        if editor is None:
+            return False
+        if editor.path is None or is_bundled_example(editor.path):
+            return self.save_as(editor)
+        return self.save_to(editor, editor.path)
+
+    def save_as(self, editor: DocumentWidget | None = None) -> bool:
+        editor = editor or self.window.current_editor
+        if editor is None:
+            return False
+        self.window.focus_editor(editor)
+        name = display_name(editor).replace(EXAMPLE_MARK, "").replace(RECOVERED_MARK, "")
+        suggestion = editor.path if editor.path and not is_bundled_example(editor.path) \
+            else _default_folder() / f"{Path(name).stem or 'untitled'}{fileformat.SUFFIX}"
+        chosen, _ = QFileDialog.getSaveFileName(self.window, "Save graph as", str(suggestion),
+                                                FILE_FILTER)
+        if not chosen:
+            return False
+        path = Path(chosen if chosen.endswith(fileformat.SUFFIX)
+                    else chosen + fileformat.SUFFIX)
+        if is_bundled_example(path):
+            self.window.show_error("The bundled examples are read-only",
+                                   "Choose another folder to save your copy in.")
+            return False
+        return self.save_to(editor, path)
+
+    def save_to(self, editor: DocumentWidget, path: Path) -> bool:
+        """Writes the document; on failure shows why and leaves it modified."""
+        try:
+            editor.save(path)
+        except (NetbuilderError, OSError) as error:
+            self.window.show_error(f"Cannot save {path.name}", str(error))
+            return False
+        recent.add_recent(path)
+        self.window.autosaver.saved(editor)
+        self.window.show_status(f"Saved {path}")
+        self.window.update_state()
+        return True
+
+    # ----- closing ------------------------------------------------------------------------------
+    def confirm_close(self, editor: DocumentWidget) -> bool:
+        """Asks to save a modified document. True if it may close (saved or discarded)."""
+        if not editor.modified:
+            return True
+        self.window.focus_editor(editor)
+        buttons = QMessageBox.StandardButton
+        answer = QMessageBox.question(
+            self.window, "Unsaved changes",
+            f"Save the changes to {display_name(editor)} before closing?\n\n"
+            "Your changes are lost if you don't save them.",
+            buttons.Save | buttons.Discard | buttons.Cancel, buttons.Save)
+        if answer == buttons.Save:
+            return self.save(editor)
+        return answer == buttons.Discard
+
+    def close_editor(self, editor: DocumentWidget) -> bool:
+        """Closes one document after asking about unsaved changes. True if it closed."""
+        if not self.confirm_close(editor):
+            return False
+        self.window.remove_document(editor)
+        return True
+
+    def confirm_close_all(self) -> bool:
+        """Asks about every modified document; False as soon as one answer is Cancel."""
+        return all(self.confirm_close(editor) for editor in self.window.editors())
+
+    # ----- recovery -----------------------------------------------------------------------------
+    def recover(self) -> int:
+        """After a crash, offers to reopen what was not saved. Returns how many reopened."""
+        found = recovery.left_over()
+        if not found:
+            return 0
+        names = "\n".join(f"• {item.title}" for item in found)
+        buttons = QMessageBox.StandardButton
+        answer = QMessageBox.question(
+            self.window, "Recover unsaved work",
+            f"netbuilder did not close cleanly last time. Recover these documents?\n\n{names}"
+            "\n\nNo discards them.", buttons.Yes | buttons.No, buttons.Yes)
+        if answer != buttons.Yes:
+            for item in found:
+                recovery.discard_file(item.path)
+            return 0
+        return sum(self._recover_one(item) for item in found)
+
+    def _recover_one(self, item: recovery.Recoverable) -> bool:
+        try:
+            doc = netbuilder.load(item.path)
+        except netbuilder.GraphFileError as error:
+            kept = recovery.set_aside(item.path)
+            self.window.show_error(f"Cannot recover {item.title}", f"{error}\n\nThe file was "
+                                   f"kept as {kept}.")
+            return False
+        original = Path(item.original) if item.original else None
+        if original is not None and is_bundled_example(original):
+            original = None
+        title = item.title if item.title.endswith(RECOVERED_MARK) else \
+            f"{item.title}{RECOVERED_MARK}"
+        doc.path = original
+        editor = self.window.add_document(doc, original, title=title)
+        # Recovered work is unsaved work: the tab and title show it modified, closing asks.
+        editor.undo_stack.resetClean()
+        # Into this session's recovery folder before the old file goes: a second crash now
+        # must not lose the work either.
+        self.window.autosaver.save_now()
+        recovery.discard_file(item.path)
+        self.window.update_state()
+        return True
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return a == b

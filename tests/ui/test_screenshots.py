@@ -1,0 +1,72 @@
+"""packaging/screenshots.py renders the README screenshots offscreen: they exist, show something,
+differ between the themes, and stay small."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from PySide6.QtGui import QImage
+
+SCRIPT = Path(__file__).resolve().parents[2] / "packaging" / "screenshots.py"
+
+
+def _script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("screenshots", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def _distinct_colours(image: QImage, step: int = 9) -> int:
+    return len({image.pixel(x, y) for x in range(0, image.width(), step)
+                for y in range(0, image.height(), step)})
+
+
+@pytest.fixture(scope="module")
+def rendered(qapp: Any, tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    script = _script()
+    out = tmp_path_factory.mktemp("screenshots")
+    return script.render_all(out, size=(1366, 768))
+
+
+def test_every_example_is_rendered_in_both_themes(rendered: list[Path]) -> None:
+    assert sorted(path.name for path in rendered) == sorted(
+        f"{name}-{theme}.png" for name in ("mnist_cnn", "gan_mnist", "transformer_group")
+        for theme in ("dark", "light"))
+    for path in rendered:
+        assert path.stat().st_size < 300_000, path.name
+        image = QImage(str(path))
+        assert (image.width(), image.height()) == (1366, 768)
+        assert _distinct_colours(image) > 40, f"{path.name} looks blank"
+
+
+def test_the_themes_differ_and_the_canvas_is_drawn(rendered: list[Path]) -> None:
+    by_name = {path.name: QImage(str(path)) for path in rendered}
+    dark, light = by_name["mnist_cnn-dark.png"], by_name["mnist_cnn-light.png"]
+    # A point of empty canvas: dark in one theme, light in the other.
+    x, y = 600, 150
+    assert dark.pixelColor(x, y).lightness() < 80
+    assert light.pixelColor(x, y).lightness() > 200
+    # The canvas centre holds blocks, not just background.
+    centre = dark.copy(300, 200, 500, 250)
+    assert _distinct_colours(centre, 5) > 20
+
+
+def test_the_command_line_writes_into_the_folder_given(qapp: Any, tmp_path: Path) -> None:
+    script = _script()
+    assert script.main([str(tmp_path / "out"), "--theme", "light", "--size", "1024x640"]) == 0
+    written = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert written == ["gan_mnist-light.png", "mnist_cnn-light.png",
+                       "transformer_group-light.png"]
+    assert QImage(str(tmp_path / "out" / "gan_mnist-light.png")).width() == 1024
+
+
+def test_the_default_folder_is_under_packaging() -> None:
+    assert SCRIPT.parent / "screenshots" == _script().OUT_DIR
