@@ -5,13 +5,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from netbuilder import resources
 from netbuilder.ui import theme
-from netbuilder.ui.main_window import APP_NAME, SETTINGS_THEME, THEMES, MainWindow
+from netbuilder.ui.main_window import APP_NAME, MainWindow
+from netbuilder.ui.window_state import saved_theme
 
 DEFAULT_EXAMPLE = "mnist_cnn"
 
@@ -30,12 +30,6 @@ def create_application() -> QApplication:
         app.setWindowIcon(QIcon(str(icon)))
     theme.apply(saved_theme())
     return app
-
-
-def saved_theme() -> str:
-    """The theme chosen in View ▸ Theme last time ("system" until one is chosen)."""
-    name = str(QSettings().value(SETTINGS_THEME, "system"))
-    return name if name in THEMES else "system"
 
 
 def open_window(path: str | None = None) -> MainWindow:

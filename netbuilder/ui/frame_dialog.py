@@ -17,6 +17,8 @@ from netbuilder.ui.theme import FRAME_COLORS
 
 
 class FrameDialog(QDialog):
+    """Title, note and colour of a comment frame; :meth:`values` gives what was entered."""
+
     def __init__(self, frame: Frame, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Edit frame")
@@ -37,6 +39,8 @@ class FrameDialog(QDialog):
         form.addRow("Colour", self.color)
         form.addRow(buttons)
         self.resize(380, 240)
+        self.title.setFocus()
+        self.title.selectAll()  # typing replaces the old title at once
 
     def values(self) -> dict[str, str]:
         return {"title": self.title.text(), "text": self.text.toPlainText(),

@@ -3,7 +3,8 @@
 The window arranges and routes; the work lives in focused modules: :mod:`.actions` (commands,
 shortcuts, menus), :mod:`.files` (new, open, save, close, recovery), :mod:`.editing` (quick
 add, context menus, networks), :mod:`.shortcuts` (single keys, the shortcuts dialog),
-:mod:`.recovery` (autosave) and :mod:`.status` (the status bar read-outs).
+:mod:`.recovery` (autosave), :mod:`.status` (the status bar read-outs), :mod:`.recent` (the
+recent-files menu) and :mod:`.window_state` (layout and theme kept between sessions).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import html
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -35,22 +36,21 @@ from PySide6.QtWidgets import (
 
 import netbuilder
 from netbuilder.core.graph import Document
-from netbuilder.ui import actions, edit_ops, recent, recovery, theme
+from netbuilder.ui import actions, edit_ops, recovery, theme, window_state
 from netbuilder.ui.document import DocumentWidget
 from netbuilder.ui.editing import EditCommands
 from netbuilder.ui.files import FileCommands, display_name, nbg_paths
 from netbuilder.ui.inspector import InspectorWidget
 from netbuilder.ui.palette import PaletteWidget
 from netbuilder.ui.problems import ProblemsWidget
+from netbuilder.ui.recent import RecentMenu
 from netbuilder.ui.shortcuts import ShortcutsDialog, SingleKeyGuard
 from netbuilder.ui.status import StatusIndicators
 
 APP_NAME = "netbuilder"
-THEMES = ("system", "dark", "light")
 #: Dock sizes that leave the canvas most of a 1366x768 screen.
 PALETTE_WIDTH, INSPECTOR_WIDTH, PROBLEMS_HEIGHT = 210, 280, 96
 _UNTITLED = "untitled_name"
-_SETTINGS_GEOMETRY, _SETTINGS_STATE, SETTINGS_THEME = "window/geometry", "window/state", "theme"
 
 
 class MainWindow(QMainWindow):
@@ -86,7 +86,7 @@ class MainWindow(QMainWindow):
         self.key_guard = SingleKeyGuard(self.tabs, self)
         for watched in (self, self.palette_dock, self.inspector_dock, self.problems_dock):
             watched.installEventFilter(self.key_guard)
-        self._restore_layout()
+        window_state.restore(self)
         self.update_state()
 
     # ----- set-up -------------------------------------------------------------------------------
@@ -191,29 +191,15 @@ class MainWindow(QMainWindow):
         return run
 
     def _add_recent_menu(self, menu: QMenu) -> None:
-        self.recent_menu = menu.addMenu("Open &Recent")
-        self.recent_menu.aboutToShow.connect(self._fill_recent)
-
-    def _fill_recent(self) -> None:
-        self.recent_menu.clear()
-        paths = recent.recent_files()
-        for number, path in enumerate(paths, start=1):
-            label = f"&{number % 10}  {path.name}" if number <= 10 else path.name
-            action = self.recent_menu.addAction(label)
-            action.setStatusTip(str(path))
-            action.setToolTip(str(path))
-            action.triggered.connect(lambda _=False, p=path: self.open_file(p))
-        if not paths:
-            self.recent_menu.addAction("(none)").setEnabled(False)
-            return
-        self.recent_menu.addSeparator()
-        self.recent_menu.addAction("Clear List", recent.clear_recent)
+        self.recent_menu = RecentMenu(menu)
+        self.recent_menu.open_requested.connect(self.open_file)
+        menu.addMenu(self.recent_menu)
 
     def _add_theme_menu(self, menu: QMenu) -> None:
         themes = menu.addMenu("&Theme")
         group = QActionGroup(self)
-        chosen = str(QSettings().value(SETTINGS_THEME, "system"))
-        for name in THEMES:
+        chosen = window_state.saved_theme()
+        for name in window_state.THEMES:
             action = themes.addAction(name.capitalize())
             action.setCheckable(True)
             action.setChecked(name == chosen)
@@ -224,24 +210,6 @@ class MainWindow(QMainWindow):
     def _add_dock_toggles(self, menu: QMenu) -> None:
         for dock in (self.palette_dock, self.inspector_dock, self.problems_dock):
             menu.addAction(dock.toggleViewAction())
-
-    def _restore_layout(self) -> None:
-        settings = QSettings()
-        geometry, state = settings.value(_SETTINGS_GEOMETRY), settings.value(_SETTINGS_STATE)
-        if isinstance(geometry, QByteArray) and self.restoreGeometry(geometry):
-            if isinstance(state, QByteArray):
-                self.restoreState(state)
-            return
-        # First start: as large as the screen allows, up to a comfortable size.
-        screen = self.screen().availableGeometry() if self.screen() else None
-        width = min(1440, screen.width()) if screen else 1360
-        height = min(900, screen.height()) if screen else 820
-        self.resize(width, height)
-
-    def _save_layout(self) -> None:
-        settings = QSettings()
-        settings.setValue(_SETTINGS_GEOMETRY, self.saveGeometry())
-        settings.setValue(_SETTINGS_STATE, self.saveState())
 
     # ----- documents ----------------------------------------------------------------------------
     @property
@@ -346,7 +314,7 @@ class MainWindow(QMainWindow):
         if not self.files.confirm_close_all():
             event.ignore()
             return
-        self._save_layout()
+        window_state.save(self)
         for editor in self.editors():
             self._retire(editor)
         self.autosaver.shutdown()
@@ -380,7 +348,7 @@ class MainWindow(QMainWindow):
     def set_theme(self, name: str) -> None:
         """Switches to "dark", "light" or "system" and remembers the choice."""
         theme.apply(name)
-        QSettings().setValue(SETTINGS_THEME, name)
+        window_state.remember_theme(name)
         if name in self.theme_actions:
             self.theme_actions[name].setChecked(True)
         for editor in self.editors():

@@ -1,10 +1,11 @@
-"""The recent-files list, kept in the user's settings (newest first, at most ten)."""
+"""The recent-files list, kept in the user's settings (newest first), and its menu."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Signal
+from PySide6.QtWidgets import QMenu, QWidget
 
 MAX_RECENT = 10
 _KEY = "recent_files"
@@ -35,3 +36,32 @@ def remove_recent(path: Path) -> None:
 
 def clear_recent() -> None:
     QSettings().setValue(_KEY, [])
+
+
+class RecentMenu(QMenu):
+    """File ▸ Open Recent: refilled from the settings each time it opens.
+
+    Signals:
+        open_requested(path): an entry was chosen.
+    """
+
+    open_requested = Signal(Path)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Open &Recent", parent)
+        self.aboutToShow.connect(self.refill)
+
+    def refill(self) -> None:
+        self.clear()
+        paths = recent_files()
+        for number, path in enumerate(paths, start=1):
+            # &1 … &9, &0: the digits pick an entry from the keyboard.
+            action = self.addAction(f"&{number % 10}  {path.name}")
+            action.setStatusTip(str(path))
+            action.setToolTip(str(path))
+            action.triggered.connect(lambda _=False, p=path: self.open_requested.emit(p))
+        if not paths:
+            self.addAction("(none)").setEnabled(False)
+            return
+        self.addSeparator()
+        self.addAction("Clear List", clear_recent)

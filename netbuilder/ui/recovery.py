@@ -114,9 +114,12 @@ def left_over(root: Path | None = None) -> list[Recoverable]:
         if not folder.is_dir() or not lock.tryLock(0):
             continue  # a netbuilder still running owns this session
         try:
-            found += [_read(path) for path in sorted(folder.glob(f"*{_SUFFIX}"))]
+            files = sorted(folder.glob(f"*{_SUFFIX}"))
+            found += [_read(path) for path in files]
         finally:
             lock.unlock()
+        if not files:
+            _remove_if_done(folder)  # a session that ended abruptly with nothing unsaved
     return found
 
 

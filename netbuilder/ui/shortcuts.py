@@ -162,7 +162,10 @@ class ShortcutsDialog(QDialog):
             for command, keys in rows:
                 QTreeWidgetItem(header, [command, keys])
         self.tree.expandAll()
-        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.tree.resizeColumnToContents(0)
+        # Air between the command and its keys: the columns read as two.
+        self.tree.setColumnWidth(0, self.tree.columnWidth(0) + 32)
+        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
         self.tree.header().setStretchLastSection(True)
         note = ("Single keys (F, B, Tab, Delete) act on the canvas; in a text field or list "
                 "they type as usual.")
@@ -174,7 +177,7 @@ class ShortcutsDialog(QDialog):
         hint.setWordWrap(True)
         layout.addWidget(hint)
         layout.addWidget(buttons)
-        self.resize(560, 640)
+        self.resize(600, 700)  # every row at once, and it still fits a 768-pixel screen
 
     def rows(self) -> dict[str, str]:
         """{command: keys} as listed (tests read the dialog through this)."""

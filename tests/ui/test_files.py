@@ -97,7 +97,7 @@ def test_a_missing_recent_file_is_explained_and_dropped_from_the_list(
     path = example_copy(tmp_path)
     recent.add_recent(path)
     path.unlink()
-    window._fill_recent()
+    window.recent_menu.refill()
     entry = next(a for a in window.recent_menu.actions() if a.text().endswith("mnist_cnn.nbg"))
     entry.trigger()
     assert "no such file" in dialogs.errors[0]
@@ -110,7 +110,7 @@ def test_the_recent_menu_lists_files_newest_first_and_opens_them(
     paths = [example_copy(tmp_path, name) for name in ("perceptron", "mnist_cnn")]
     for path in paths:
         recent.add_recent(path)
-    window._fill_recent()
+    window.recent_menu.refill()
     texts = [a.text() for a in window.recent_menu.actions() if a.text()]
     assert texts[:2] == ["&1  mnist_cnn.nbg", "&2  perceptron.nbg"]
     window.recent_menu.actions()[1].trigger()

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import textwrap
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +24,7 @@ from tests.ui.shell_support import (
     close_quietly,
     key,
     modify,
+    process_app_name,
     shell_environment,
     show_window,
 )
@@ -256,3 +262,33 @@ def test_double_clicking_the_palette_adds_a_block_in_the_middle(window: MainWind
     (node,) = editor.doc.graph("model").nodes.values()
     assert node.type == "dense"
     assert editor.modified
+
+
+_QUIT_SOON = textwrap.dedent("""
+    import os, sys
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PySide6.QtCore import QCoreApplication, QStandardPaths, QTimer
+    QStandardPaths.setTestModeEnabled(True)
+    from netbuilder.ui import app
+    application = app.create_application()
+    QCoreApplication.setOrganizationName("netbuilder-tests")
+    QCoreApplication.setApplicationName(sys.argv[1])
+    window = app.open_window(sys.argv[2] if len(sys.argv) > 2 else None)
+    window.show()
+    QTimer.singleShot(200, window.actions_by_name["quit"].trigger)
+    sys.exit(application.exec())
+""")
+
+
+@pytest.mark.parametrize("example", [None, "gan_mnist"])
+def test_the_real_app_quits_cleanly_with_nothing_modified(
+        dialogs: FakeDialogs, example: str | None) -> None:
+    args = [process_app_name()]
+    if example:
+        args.append(str(resources.example_path(example)))
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    result = subprocess.run([sys.executable, "-c", _QUIT_SOON, *args], env=env,
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr and "Error" not in result.stderr, result.stderr
+    assert recovery.left_over() == []

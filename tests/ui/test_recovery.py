@@ -235,7 +235,6 @@ _CRASHING_SESSION = textwrap.dedent("""
 """)
 
 
-@pytest.mark.slow
 def test_recovery_after_the_process_really_crashed(
         qtbot: Any, dialogs: FakeDialogs, tmp_path: Path) -> None:
     path = example_copy(tmp_path, "perceptron")
