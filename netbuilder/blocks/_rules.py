@@ -39,10 +39,15 @@ def require_rank(spec: TensorSpec, ranks: tuple[int, ...], layout: str, what: st
         what: the name of the port in the message.
     """
     if spec.rank not in ranks:
-        dims = " or ".join(str(r) for r in ranks)
-        raise ShapeError(
-            f"expects {dims}-D {what} {layout} per sample, got {format_shape(spec.shape)}"
-        )
+        raise ShapeError(f"expects {_ranks_text(ranks)} {what} {layout} per sample, got "
+                         f"{format_shape(spec.shape)}")
+
+
+def _ranks_text(ranks: tuple[int, ...]) -> str:
+    """``2-D``, ``2-D or 3-D``, or for a long run ``at least 1-D``."""
+    if len(ranks) > 2 and list(ranks) == list(range(ranks[0], ranks[0] + len(ranks))):
+        return f"at least {ranks[0]}-D"
+    return " or ".join(f"{r}-D" for r in ranks)
 
 
 def conv_output_length(size: int, kernel: int, stride: int, padding: int, dilation: int,

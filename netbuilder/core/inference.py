@@ -135,14 +135,24 @@ def _run_rule(spec: BlockSpec, params: Mapping[str, Any], inputs: dict[str, Tens
         return ShapeError(f"cannot compute the output shape ({error})")
 
 
-def analyse(doc: Document, graph: Graph | str, cache: ShapeCache | None = None) -> Analysis:
-    """Infers shapes for one network or group and collects its diagnostics."""
+def analyse(doc: Document, graph: Graph | str, cache: ShapeCache | None = None,
+            group_inputs: Mapping[str, TensorSpec] | None = None) -> Analysis:
+    """Infers shapes for one network or group and collects its diagnostics.
+
+    Args:
+        doc: the document.
+        graph: the network or group definition (or its name).
+        cache: shape-rule results to reuse between runs.
+        group_inputs: for a group definition, the specs that reach its ``group_input``
+            blocks, by name (see :func:`group_context`); without them the definition's
+            shapes are unknown, since they come from its uses.
+    """
     if isinstance(graph, str):
         graph = doc.graph(graph)
     cache = cache or ShapeCache()
     flat = flatten(doc, graph)
     result = Analysis(graph.name, flat_graph=flat)
-    _Inferencer(doc.catalogue, graph, flat, cache, result).run()
+    _Inferencer(doc.catalogue, graph, flat, cache, result, group_inputs or {}).run()
     _summarise_instances(graph, flat, result)
     if graph.kind == NETWORK:
         _check_network_structure(doc, graph, flat, result)
@@ -153,6 +163,24 @@ def analyse(doc: Document, graph: Graph | str, cache: ShapeCache | None = None) 
     return result
 
 
+def group_context(doc: Document, group: str, analyses: Mapping[str, Analysis]
+                  ) -> dict[str, TensorSpec] | None:
+    """The input specs of the first use of ``group`` found in the analysed networks.
+
+    Shows a group definition with real shapes: those of its first use, in document order.
+    """
+    for name, analysis in analyses.items():
+        graph = doc.graphs.get(name)
+        if graph is None or graph.kind != NETWORK:
+            continue
+        for node in graph.nodes.values():
+            if node.type == "group" and node.params.get("group") == group:
+                info = analysis.nodes.get(node.id)
+                if info is not None and info.inputs:
+                    return dict(info.inputs)
+    return None
+
+
 def analyse_document(doc: Document, cache: ShapeCache | None = None) -> dict[str, Analysis]:
     """Analyses every network of the document (groups are analysed through their uses)."""
     cache = cache or ShapeCache()
@@ -161,8 +189,9 @@ def analyse_document(doc: Document, cache: ShapeCache | None = None) -> dict[str
 
 class _Inferencer:
     def __init__(self, catalogue: Catalogue, graph: Graph, flat: FlatGraph, cache: ShapeCache,
-                 result: Analysis) -> None:
+                 result: Analysis, group_inputs: Mapping[str, TensorSpec]) -> None:
         self.catalogue = catalogue
+        self.group_inputs = group_inputs
         self.graph = graph
         self.flat = flat
         self.cache = cache
@@ -254,7 +283,9 @@ class _Inferencer:
         source = incoming.get(PASS_IN)
         if source is None:
             if spec.role == "group_input" and self.graph.kind != NETWORK:
-                return None  # a group analysed on its own: its inputs come from its uses
+                # A definition analysed on its own: its inputs come from a use, if given.
+                given = self.group_inputs.get(node.path)
+                return None if given is None else NodeInfo({PASS_IN: given}, {PASS_OUT: given})
             self.blame(node, "its input is not connected")
             return None
         upstream = self.result.flat.get(source[0])

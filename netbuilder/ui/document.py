@@ -25,7 +25,7 @@ from netbuilder.core.commands import (
 )
 from netbuilder.core.errors import NetbuilderError
 from netbuilder.core.graph import GROUP, Document, Graph
-from netbuilder.core.inference import Analysis, ShapeCache, analyse
+from netbuilder.core.inference import Analysis, ShapeCache, analyse, group_context
 from netbuilder.ui.canvas.geometry import (
     GRID,
     HEADER_HEIGHT,
@@ -44,6 +44,7 @@ CHECK_DELAY_MS = 60
 _MODEL_EVENTS = ("graph_added", "graph_removed", "graph_renamed", "node_added", "node_removed",
                  "edge_added", "edge_removed", "params_changed", "node_renamed",
                  "node_bypassed")
+_GRAPH_EVENTS = ("graph_added", "graph_removed", "graph_renamed")
 
 
 class DocumentWidget(QWidget):
@@ -98,6 +99,9 @@ class DocumentWidget(QWidget):
         self._check_timer.timeout.connect(self.check_now)
         for event in _MODEL_EVENTS:
             self.doc.events.connect(event, self._on_model_changed)
+        for event in _GRAPH_EVENTS:
+            # Tabs follow networks at once: commands right after a rename must find them.
+            self.doc.events.connect(event, self._on_graphs_changed)
         self.undo_stack.cleanChanged.connect(self.title_changed)
 
         self.check_now()
@@ -121,6 +125,8 @@ class DocumentWidget(QWidget):
         self._check_timer.stop()
         for event in _MODEL_EVENTS:
             self.doc.events.disconnect(event, self._on_model_changed)
+        for event in _GRAPH_EVENTS:
+            self.doc.events.disconnect(event, self._on_graphs_changed)
         for scene in self._scenes.values():
             scene.detach()
             # A scene clears its selection as it is destroyed; no one should hear that.
@@ -132,9 +138,10 @@ class DocumentWidget(QWidget):
         if name not in self._views:
             scene = CanvasScene(self, name)
             view = CanvasView(scene, self)
-            view.block_dropped.connect(lambda type_id, pos, g=name: self.add_block(g, type_id,
-                                                                                     pos))
-            view.quick_add = lambda pos, g=name: self.request_quick_add(g, pos, None)
+            # The scene's name, read at call time: a network can be renamed while open.
+            view.block_dropped.connect(
+                lambda type_id, pos, s=scene: self.add_block(s.graph_name, type_id, pos))
+            view.quick_add = lambda pos, s=scene: self.request_quick_add(s.graph_name, pos, None)
             scene.selectionChanged.connect(self.selection_changed)
             self._scenes[name], self._views[name] = scene, view
             graph = self.doc.graph(name)
@@ -144,7 +151,10 @@ class DocumentWidget(QWidget):
                 # Networks stay open: only group definitions get a close button.
                 self.tabs.tabBar().setTabButton(index, self.tabs.tabBar().ButtonPosition
                                                 .RightSide, None)
-            QTimer.singleShot(0, view.show_start)
+            if graph.kind == GROUP:
+                self.check_now()  # a definition's shapes come from its first use
+            # With the view as context, the call is dropped if the view is gone by then.
+            QTimer.singleShot(0, view, view.show_start)
         view = self._views[name]
         self.tabs.setCurrentWidget(view)
         return view
@@ -332,8 +342,13 @@ class DocumentWidget(QWidget):
         self._check_timer.stop()
         analyses: dict[str, Analysis] = {}
         for name, graph in self.doc.graphs.items():
-            if graph.kind != GROUP or name in self._views:
+            if graph.kind != GROUP:
                 analyses[name] = analyse(self.doc, graph, self._cache)
+        for name, graph in self.doc.graphs.items():
+            if graph.kind == GROUP and name in self._views:
+                # A definition shows the shapes of its first use.
+                context = group_context(self.doc, name, analyses)
+                analyses[name] = analyse(self.doc, graph, self._cache, context)
         self._analyses = analyses
         for name, scene in self._scenes.items():
             scene.apply_analysis(analyses.get(name))
@@ -345,6 +360,23 @@ class DocumentWidget(QWidget):
 
     def analyses(self) -> dict[str, Analysis]:
         return dict(self._analyses)
+
+    def _on_graphs_changed(self, graph: Graph, **details: object) -> None:
+        renamed = details.get("old")
+        if isinstance(renamed, str) and renamed in self._analyses:
+            self._analyses[graph.name] = self._analyses.pop(renamed)
+        # Results for graphs that are gone must not outlive them until the next check.
+        self._analyses = {k: v for k, v in self._analyses.items() if k in self.doc.graphs}
+        if isinstance(renamed, str) and renamed in self._views:
+            self._rename_canvas(renamed, graph)
+        self._sync_tabs()
+
+    def _rename_canvas(self, old: str, graph: Graph) -> None:
+        view, scene = self._views.pop(old), self._scenes.pop(old)
+        scene.graph_name = graph.name
+        self._views[graph.name], self._scenes[graph.name] = view, scene
+        label = graph.name if graph.kind != GROUP else f"group: {graph.name}"
+        self.tabs.setTabText(self.tabs.indexOf(view), label)
 
     def _sync_tabs(self) -> None:
         """Networks added, removed or renamed (by commands) get, lose or rename their tab."""

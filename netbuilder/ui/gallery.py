@@ -104,7 +104,7 @@ def render_thumbnail(doc: Document, size: QSize = THUMBNAIL, graph: str | None =
         return pixmap
     scene = CanvasScene(_ReadOnlyEditor(doc), name)
     try:
-        items = scene.itemsBoundingRect()
+        items = scene.content_rect()
         if items.isEmpty():
             return pixmap
         source, cropped = _source_rect(items, size)

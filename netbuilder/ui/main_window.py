@@ -86,6 +86,7 @@ class MainWindow(QMainWindow):
         self.key_guard = SingleKeyGuard(self.tabs, self)
         for watched in (self, self.palette_dock, self.inspector_dock, self.problems_dock):
             watched.installEventFilter(self.key_guard)
+        theme.notifier().changed.connect(self._repaint_for_theme)
         window_state.restore(self)
         self.update_state()
 
@@ -125,6 +126,7 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.BottomRightCorner, right)
         self.palette_dock = self._dock("Blocks", self.palette, left)
         self.inspector_dock = self._dock("Inspector", self.inspector, right)
+        self.problems.counts_changed.connect(self._problem_counts_changed)
         self.problems_dock = self._dock("Problems", self.problems,
                                         Qt.DockWidgetArea.BottomDockWidgetArea)
         self.resizeDocks([self.palette_dock, self.inspector_dock],
@@ -345,12 +347,21 @@ class MainWindow(QMainWindow):
                 if scene is not None:
                     scene.snapping = enabled
 
+    def _problem_counts_changed(self, errors: int, warnings: int) -> None:
+        parts = [f"{errors} error{'s' if errors != 1 else ''}" if errors else "",
+                 f"{warnings} warning{'s' if warnings != 1 else ''}" if warnings else ""]
+        counts = ", ".join(part for part in parts if part)
+        self.problems_dock.setWindowTitle(f"Problems ({counts})" if counts else "Problems")
+
     def set_theme(self, name: str) -> None:
         """Switches to "dark", "light" or "system" and remembers the choice."""
         theme.apply(name)
         window_state.remember_theme(name)
         if name in self.theme_actions:
             self.theme_actions[name].setChecked(True)
+
+    def _repaint_for_theme(self, _name: str = "") -> None:
+        """Canvases take the new theme's colours (after a menu choice or a desktop change)."""
         for editor in self.editors():
             for graph in editor.graphs():
                 view = editor.view(graph)

@@ -40,6 +40,9 @@ MOUSE_GESTURES: tuple[tuple[str, str], ...] = (
     ("Wire two blocks", "Drag from a port to a port"),
     ("Add a block", "Double-click the canvas, or drag from the Blocks panel"),
     ("Open a group", "Double-click the group block"),
+    ("Add a reroute point", "Double-click a wire"),
+    ("Move a wire's end", "Drag from its input port (drop on empty canvas: delete it)"),
+    ("Move a frame with its blocks", "Drag the frame's title bar"),
     ("Cancel a wire", "Esc"),
 )
 

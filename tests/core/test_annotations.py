@@ -92,3 +92,17 @@ def test_frame_commands_undo_redo_and_merge() -> None:
     assert graph.frames[add.frame_id].title == "Encoder"
     with pytest.raises(GraphError, match="positive width"):
         AddFrame("model", "x", (0, 0, 0, 10))
+
+
+def test_group_definition_takes_its_shapes_from_its_first_use() -> None:
+    from netbuilder.core.inference import analyse_document, group_context
+
+    doc = netbuilder.load("tests/data/format_v2.nbg")
+    alone = analyse(doc, "residual")
+    inner = doc.graph("residual").node_by_name("inner")
+    assert alone.output_spec(inner.id, "y") is None  # no use given: shapes unknown
+    context = group_context(doc, "residual", analyse_document(doc))
+    assert context == {"x": netbuilder.core.tensor.TensorSpec((8,))}
+    placed = analyse(doc, "residual", group_inputs=context)
+    assert placed.output_spec(inner.id, "y").shape == (8,)
+    assert placed.ok
