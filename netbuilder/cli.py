@@ -12,12 +12,13 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from netbuilder import __version__
 from netbuilder.core.errors import NetbuilderError
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
-COMMANDS = ("summary", "examples", "gui")
+COMMANDS = ("summary", "examples", "train", "gui")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -41,6 +42,21 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("--json", action="store_true", help="print one JSON object")
 
     commands.add_parser("examples", help="list the bundled example graphs")
+
+    train = commands.add_parser(
+        "train", help="train a graph headless, with a progress bar (the app's engine)")
+    train.add_argument("file", help="a .nbg graph file, or the name of a bundled example")
+    train.add_argument("--epochs", type=int, help="override the graph's number of epochs")
+    train.add_argument("--batch-size", type=int, help="override the batch size")
+    train.add_argument("--lr", type=float, help="override the learning rate")
+    train.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"),
+                       help="where to train (default: the graph's setting, usually auto)")
+    train.add_argument("--data", help="a data file or folder, or a built-in data set name "
+                       "(default: the graph's data set)")
+    train.add_argument("--network", help="which network to train (default: the first)")
+    train.add_argument("--log", type=Path, help="write one JSON object per line here")
+    train.add_argument("--save", type=Path, help="write the trained weights here")
+    train.add_argument("--resume", type=Path, help="continue from a checkpoint")
 
     gui = commands.add_parser("gui", help="open the app (the default command)")
     gui.add_argument("file", nargs="?", help="a .nbg file to open (default: the CNN example)")
@@ -75,6 +91,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _summary(args.file, args.json)
     if args.command == "examples":
         return _examples()
+    if args.command == "train":
+        return _train(args)
     return _gui(args.file)
 
 
@@ -108,6 +126,19 @@ def _summary(file: str, as_json: bool) -> int:
         _fail(f"{path}: {count} problem{'s' if count > 1 else ''} "
               f"(first: {first['network']} / {where}{first['message']})")
         return EXIT_BAD_INPUT
+    return EXIT_OK
+
+
+def _train(args: argparse.Namespace) -> int:
+    import netbuilder
+    from netbuilder.train.console import TrainOptions, run_training
+
+    path = _resolve(args.file)
+    doc = netbuilder.load(path)
+    options = TrainOptions(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                           device=args.device, data=args.data, log=args.log, save=args.save,
+                           resume=args.resume, network=args.network)
+    run_training(doc, path, options)
     return EXIT_OK
 
 

@@ -1,0 +1,236 @@
+"""The headless ``netbuilder train`` run: a progress bar on stderr, a JSON-lines log, weights.
+
+The same engine as the app (:func:`netbuilder.train.loop.train`); this module only turns its
+events into text and files. Qt-free, so it runs on a server with no display.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import torch
+
+from netbuilder.compile.weights import WEIGHTS_FORMAT
+from netbuilder.core.errors import NetbuilderError
+from netbuilder.core.fileformat import write_atomic
+from netbuilder.core.graph import Document
+from netbuilder.core.inference import analyse
+from netbuilder.train.checkpoint import load_checkpoint
+from netbuilder.train.data import load_dataset
+from netbuilder.train.events import EpochEnd, Failed, Finished, Metrics, Started
+from netbuilder.train.loop import train
+from netbuilder.train.settings import TrainingSettings
+
+BAR_WIDTH = 24
+#: How often the bar is redrawn on a terminal (each draw is cheap; the engine reports ~10/s).
+REDRAW_S = 0.1
+
+
+class TrainingFailedError(NetbuilderError):
+    """The run ended with a Failed event: the message and its advice, for one error line."""
+
+
+@dataclass
+class TrainOptions:
+    """What the command line asked for; None keeps the document's own setting."""
+
+    epochs: int | None = None
+    batch_size: int | None = None
+    lr: float | None = None
+    device: str | None = None
+    data: str | None = None
+    log: Path | None = None
+    save: Path | None = None
+    resume: Path | None = None
+    network: str | None = None
+
+
+def run_training(doc: Document, source: str, options: TrainOptions,
+                 out: IO[str] = sys.stderr) -> Finished:
+    """Trains ``doc`` as the options say, drawing progress on ``out``.
+
+    Raises:
+        NetbuilderError: bad input (settings, data, graph); TrainingFailedError when the run fails
+            (NaN loss, out of memory); KeyboardInterrupt after saving a checkpoint.
+    """
+    changes = {key: value for key, value in (("epochs", options.epochs),
+                                             ("batch_size", options.batch_size),
+                                             ("lr", options.lr), ("device", options.device))
+               if value is not None}
+    settings = TrainingSettings.from_doc(doc).with_changes(**changes)
+    network = doc.network(options.network).name
+    data_source = options.data or settings.dataset
+    if not data_source:
+        raise NetbuilderError(f"{source}: no data: name a data set in the graph's training "
+                              "settings or pass --data PATH")
+    dataset = load_dataset(data_source, input_shape=_input_shape(doc, network),
+                           seed=settings.seed)
+    scratch = Path(tempfile.mkdtemp(prefix="netbuilder-train-"))
+    checkpoint = scratch / "checkpoint.pt"
+    progress = _Progress(out)
+    log = _Log(options.log) if options.log else None
+    try:
+        for event in train(doc, dataset, settings, network=network, checkpoint=checkpoint,
+                           resume=options.resume):
+            progress.show(event)
+            if log is not None:
+                log.write(event)
+            if isinstance(event, Failed):
+                raise TrainingFailedError(f"{event.message}. {event.advice}")
+            if isinstance(event, Finished):
+                if options.save is not None:
+                    save_weights(checkpoint, options.save, network)
+                return event
+        raise TrainingFailedError("training ended without a result")
+    except KeyboardInterrupt:
+        progress.newline()
+        if checkpoint.exists():
+            kept = Path.cwd() / f"{Path(source).stem}-interrupted.ckpt"
+            shutil.copyfile(checkpoint, kept)
+            print(f"netbuilder: interrupted; the last finished epoch is saved in {kept} "
+                  f"(continue with --resume {kept.name})", file=out)
+        raise
+    finally:
+        if log is not None:
+            log.close()
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def save_weights(checkpoint: Path, target: Path, network: str) -> None:
+    """Writes the trained weights as a netbuilder weights file (atomically)."""
+    state = load_checkpoint(checkpoint)["model"]
+    with tempfile.TemporaryDirectory() as folder:
+        staging = Path(folder) / "weights.pt"
+        torch.save({"format": WEIGHTS_FORMAT, "version": 1, "networks": {network: state}},
+                   staging)
+        write_atomic(target, staging.read_bytes())
+
+
+def _input_shape(doc: Document, network: str) -> tuple[int, ...] | None:
+    """The shape of the network's first Input block (data are shaped to fit it)."""
+    graph = doc.network(network)
+    analysis = analyse(doc, graph)
+    for node in graph.nodes.values():
+        if node.type == "input":
+            spec = analysis.output_spec(node.id, "y")
+            return None if spec is None else spec.shape
+    return None
+
+
+class _Log:
+    """One JSON object per line, flushed as it goes, so a crash leaves whole lines only."""
+
+    def __init__(self, path: Path) -> None:
+        self.stream = open(path, "w", encoding="utf-8")  # noqa: SIM115  (closed in close())
+        self.step = 0
+        self.steps_per_epoch = 0
+
+    def write(self, event: Any) -> None:
+        record: dict[str, Any] | None = None
+        if isinstance(event, Started):
+            self.steps_per_epoch = event.steps_per_epoch
+        elif isinstance(event, Metrics):
+            self.step = event.step
+            record = {"event": "metrics", "epoch": event.epoch, "step": event.step,
+                      "loss": _number(event.loss), "val_loss": None, "val_accuracy": None,
+                      "samples_per_s": _number(event.samples_per_s), "lr": event.lr}
+        elif isinstance(event, EpochEnd):
+            self.step = max(self.step, event.epoch * self.steps_per_epoch)
+            record = {"event": "epoch_end", "epoch": event.epoch, "step": self.step,
+                      "loss": _number(event.loss), "val_loss": _number(event.val_loss),
+                      "val_accuracy": _number(event.val_accuracy),
+                      "samples_per_s": _number(event.samples_per_s)}
+        elif isinstance(event, Finished):
+            metrics = {k: v for k, v in event.metrics.items() if k != "confusion_matrix"}
+            record = {"event": "finished", "epoch": metrics.get("epochs_done"),
+                      "step": self.step, "loss": _number(metrics.get("loss")),
+                      "val_loss": _number(metrics.get("val_loss")),
+                      "val_accuracy": _number(metrics.get("val_accuracy")),
+                      "samples_per_s": None, "test_loss": _number(event.test_loss),
+                      "test_accuracy": _number(event.test_accuracy)}
+        elif isinstance(event, Failed):
+            record = {"event": "failed", "message": event.message, "advice": event.advice}
+        if record is not None:
+            self.stream.write(json.dumps(record) + "\n")
+            self.stream.flush()
+
+    def close(self) -> None:
+        self.stream.close()
+
+
+def _number(value: Any) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+class _Progress:
+    """``epoch 3/10 [#####-----] 45%  loss 0.412  val acc 93.1%  1,234 samples/s  ETA 0:12``."""
+
+    def __init__(self, out: IO[str]) -> None:
+        self.out = out
+        self.tty = hasattr(out, "isatty") and out.isatty()
+        self.epochs = 1
+        self.steps = 1
+        self.start = time.perf_counter()
+        self.last_draw = 0.0
+        self.val = ""
+        self.drawn = False
+
+    def show(self, event: Any) -> None:
+        if isinstance(event, Started):
+            self.epochs, self.steps = event.total_epochs, max(1, event.steps_per_epoch)
+            self.start = time.perf_counter()
+            note = f" ({event.fallback_reason})" if event.fallback_reason else ""
+            print(f"training on {event.device}, {event.fast_path} step{note}", file=self.out)
+        elif isinstance(event, Metrics) and self.tty:
+            now = time.perf_counter()
+            if now - self.last_draw >= REDRAW_S:
+                self.last_draw = now
+                self._draw(event.epoch, event.step, event.loss, event.samples_per_s)
+        elif isinstance(event, EpochEnd):
+            if event.val_accuracy is not None:
+                self.val = f"  val acc {event.val_accuracy * 100:.1f}%"
+            elif event.val_loss is not None:
+                self.val = f"  val loss {event.val_loss:.4g}"
+            self._draw(event.epoch, event.epoch * self.steps, event.loss, event.samples_per_s)
+            if not self.tty:
+                self.out.write("\n")
+        elif isinstance(event, Finished):
+            self.newline()
+            parts = [f"done in {time.perf_counter() - self.start:.1f} s"]
+            if event.test_accuracy is not None:
+                parts.append(f"test accuracy {event.test_accuracy * 100:.2f}%")
+            if event.test_loss is not None:
+                parts.append(f"test loss {event.test_loss:.4g}")
+            print(", ".join(parts), file=self.out)
+        elif isinstance(event, Failed):
+            self.newline()
+
+    def _draw(self, epoch: int, step: int, loss: float, rate: float) -> None:
+        total = self.epochs * self.steps
+        done = min(1.0, step / total) if total else 1.0
+        filled = int(done * BAR_WIDTH)
+        elapsed = time.perf_counter() - self.start
+        eta = elapsed / done - elapsed if done > 0 else 0.0
+        line = (f"epoch {epoch}/{self.epochs} [{'#' * filled}{'-' * (BAR_WIDTH - filled)}] "
+                f"{done * 100:3.0f}%  loss {loss:.4g}{self.val}  {rate:,.0f} samples/s  "
+                f"ETA {int(eta) // 60}:{int(eta) % 60:02d}")
+        self.out.write(("\r" + line + "\x1b[K") if self.tty else line)
+        self.out.flush()
+        self.drawn = self.tty
+
+    def newline(self) -> None:
+        if self.drawn:
+            self.out.write("\n")
+            self.drawn = False
+
