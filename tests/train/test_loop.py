@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
 
 import pytest
 import torch
@@ -12,31 +11,15 @@ import torch
 import netbuilder
 from netbuilder.train import loop, sync
 from netbuilder.train.control import TrainingControl
+from netbuilder.train.data.base import Dataset, DataSplit
 from netbuilder.train.events import EpochEnd, Failed, Finished, Metrics, Started
 from netbuilder.train.loop import train
 from netbuilder.train.settings import TrainingSettings
 from tests.helpers import classifier_with_loss
 
-
-@dataclass
-class Split:
-    """Stand-in for netbuilder.train.data.base.DataSplit (same fields)."""
-
-    x: torch.Tensor
-    y: torch.Tensor | None = None
-
-
-@dataclass
-class Data:
-    """Stand-in for netbuilder.train.data.base.Dataset (same fields)."""
-
-    name: str
-    train: Split
-    val: Split | None = None
-    test: Split | None = None
-    classes: list[str] | None = None
-    vocab: str | None = None
-    meta: dict = field(default_factory=dict)
+# The data package's own classes, under the short names these tests use.
+Split = DataSplit
+Data = Dataset
 
 
 def blobs(count: int, seed: int = 0) -> Split:

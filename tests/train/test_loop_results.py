@@ -3,37 +3,20 @@
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass, field
 
 import pytest
 import torch
 
 import netbuilder
 from netbuilder.resources import example_path
+from netbuilder.train.data.base import Dataset, DataSplit
 from netbuilder.train.events import EpochEnd, Finished, Started
 from netbuilder.train.loop import train
 from netbuilder.train.settings import TrainingSettings
 
-
-@dataclass
-class Split:
-    """Stand-in for netbuilder.train.data.base.DataSplit (same fields)."""
-
-    x: torch.Tensor
-    y: torch.Tensor | None = None
-
-
-@dataclass
-class Data:
-    """Stand-in for netbuilder.train.data.base.Dataset (same fields)."""
-
-    name: str
-    train: Split
-    val: Split | None = None
-    test: Split | None = None
-    classes: list[str] | None = None
-    vocab: str | None = None
-    meta: dict = field(default_factory=dict)
+# The data package's own classes, under the short names these tests use.
+Split = DataSplit
+Data = Dataset
 
 
 def example(name: str, **changes: object) -> tuple[netbuilder.Document, TrainingSettings]:
