@@ -81,10 +81,10 @@ def test_digits_are_real_balanced_and_split() -> None:
     data = load_dataset("digits")
     assert data.train.x.shape[1:] == (1, 28, 28) and data.train.x.dtype == torch.float32
     assert len(data.train) + len(data.test) == 1797
-    assert 350 <= len(data.test) <= 365
+    assert 175 <= len(data.test) <= 185
     assert data.classes == [str(d) for d in range(10)]
     counts = torch.bincount(data.train.y, minlength=10)
-    assert int(counts.min()) >= 130 and int(counts.max()) <= 150
+    assert int(counts.min()) >= 155 and int(counts.max()) <= 170
     assert float(data.train.x.min()) == 0.0 and float(data.train.x.max()) <= 1.0
     assert float(data.train.x.max()) > 0.9
     assert data.meta["pixel_range"] == (0.0, 1.0)

@@ -21,8 +21,9 @@ from netbuilder.train.data.shaping import pixel_range as pixel_range_option
 ROWS, PIXELS, LEVELS = 1797, 64, 16
 #: The side the digits are scaled up to: the seed CNNs expect MNIST's 1x28x28.
 SIDE = 28
-#: Share of each class held out as the fixed test split.
-TEST_FRACTION = 0.2
+#: Share of each class held out as the fixed test split. 10% rather than 20%: the examples also
+#: hold out 20% for validation, and 1,294 training digits is already few for a CNN.
+TEST_FRACTION = 0.1
 # The test split must not move with the caller's seed: results are compared across runs.
 _SPLIT_SEED = 1797
 
@@ -44,7 +45,7 @@ def _read(path: Path) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _test_mask(labels: np.ndarray) -> np.ndarray:
-    """The last 20% of each class in a fixed shuffled order: a balanced, fixed test split."""
+    """The last 10% of each class in a fixed shuffled order: a balanced, fixed test split."""
     order = np.random.default_rng(_SPLIT_SEED).permutation(len(labels))
     mask = np.zeros(len(labels), dtype=bool)
     for digit in range(10):
@@ -60,7 +61,7 @@ def load_digits(pixel_range: tuple[float, float] = (0.0, 1.0)) -> Dataset:
         pixel_range: the values black and white map to; the GAN asks for (-1, 1).
 
     Returns:
-        1,438 train and 359 test samples (stratified, the same for every seed).
+        1,618 train and 179 test samples (stratified, the same for every seed).
     """
     low, high = pixel_range_option(pixel_range, "digits")
     pixels, labels = _read(digits_path())
