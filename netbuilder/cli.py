@@ -138,7 +138,10 @@ def _train(args: argparse.Namespace) -> int:
     options = TrainOptions(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                            device=args.device, data=args.data, log=args.log, save=args.save,
                            resume=args.resume, network=args.network)
-    run_training(doc, path, options)
+    finished = run_training(doc, path, options)
+    sample = finished.metrics.get("sample")
+    if sample is not None:  # a text model's result: on stdout, where results go
+        print(f"generated text ({finished.metrics.get('sample_from', 'greedy')}): {sample}")
     return EXIT_OK
 
 

@@ -211,8 +211,10 @@ def vae_mnist() -> Document:
     doc = _document(
         "Variational autoencoder",
         "Encodes a digit into the mean and log-variance of a 20-number code, samples a code "
-        "and decodes it back; the loss adds reconstruction and KL divergence. Shows "
-        "reconstructions and samples from the prior.",
+        "and decodes it back; the loss adds reconstruction and KL divergence. The "
+        "reconstruction loss has weight 784: BCE averages over pixels, and the VAE needs its "
+        "sum over the image to balance the KL term. Shows reconstructions and samples from "
+        "the prior.",
         {"recipe": "vae", "dataset": "digits", "optimizer": "adam", "lr": 0.001,
          "epochs": 10, "batch_size": 128, "latent_dim": 20},
     )
@@ -227,7 +229,9 @@ def vae_mnist() -> Document:
     x = net.add("dense", x, units=784, activation="sigmoid", name="pixels")
     recon = net.add("reshape", x, shape=[1, 28, 28], name="reconstruction")
     net.add("output", recon, name="decoded")
-    net.add("bce_loss", recon, image, name="reconstruction_loss")
+    # The tutorial's loss sums BCE over the 784 pixels; the block averages, so weight it back.
+    # Without this the KL term dominates and every code decodes to the same blur.
+    net.add("bce_loss", recon, image, name="reconstruction_loss", weight=784.0)
     net.add("kl_divergence_loss", mu, logvar, name="kl_loss")
     net.layout()
     return doc

@@ -1,4 +1,4 @@
-"""Checkpoints: model + optimizer state + epoch + RNG states, saved atomically.
+"""Checkpoints: the networks' weights + optimizer states + epoch + RNG states, saved atomically.
 
 Loaded with ``torch.load(weights_only=True)``: a checkpoint file can never run code.
 """
@@ -32,6 +32,7 @@ def save_checkpoint(path: str | os.PathLike[str], state: dict[str, Any]) -> None
 def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Reads a checkpoint onto the CPU (tensors, numbers, lists and dicts only)."""
     state = torch.load(Path(path), map_location="cpu", weights_only=True)
-    if not isinstance(state, dict) or "model" not in state or "epoch" not in state:
+    if (not isinstance(state, dict) or not isinstance(state.get("networks"), dict)
+            or "epoch" not in state):
         raise ValueError(f"{path}: not a netbuilder training checkpoint")
     return state

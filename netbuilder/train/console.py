@@ -25,8 +25,8 @@ from netbuilder.core.graph import Document
 from netbuilder.core.inference import analyse
 from netbuilder.train.checkpoint import load_checkpoint
 from netbuilder.train.data import load_dataset
-from netbuilder.train.events import EpochEnd, Failed, Finished, Metrics, Started
-from netbuilder.train.loop import train
+from netbuilder.train.events import EpochEnd, Failed, Finished, Metrics, Samples, Started
+from netbuilder.train.loop import data_network, train
 from netbuilder.train.settings import TrainingSettings
 
 BAR_WIDTH = 24
@@ -54,8 +54,8 @@ class TrainOptions:
 
 
 def run_training(doc: Document, source: str, options: TrainOptions,
-                 out: IO[str] = sys.stderr) -> Finished:
-    """Trains ``doc`` as the options say, drawing progress on ``out``.
+                 out: IO[str] | None = None) -> Finished:
+    """Trains ``doc`` as the options say, drawing progress on ``out`` (standard error).
 
     Raises:
         NetbuilderError: bad input (settings, data, graph); TrainingFailedError when the run fails
@@ -71,8 +71,10 @@ def run_training(doc: Document, source: str, options: TrainOptions,
     if not data_source:
         raise NetbuilderError(f"{source}: no data: name a data set in the graph's training "
                               "settings or pass --data PATH")
-    dataset = load_dataset(data_source, input_shape=_input_shape(doc, network),
-                           seed=settings.seed)
+    shape = _input_shape(doc, data_network(doc, settings, network))
+    dataset = load_dataset(data_source, input_shape=shape, seed=settings.seed)
+    # Looked up now, not at import: a test harness or an embedding app may swap sys.stderr.
+    out = sys.stderr if out is None else out
     scratch = Path(tempfile.mkdtemp(prefix="netbuilder-train-"))
     checkpoint = scratch / "checkpoint.pt"
     progress = _Progress(out)
@@ -87,7 +89,7 @@ def run_training(doc: Document, source: str, options: TrainOptions,
                 raise TrainingFailedError(f"{event.message}. {event.advice}")
             if isinstance(event, Finished):
                 if options.save is not None:
-                    save_weights(checkpoint, options.save, network)
+                    save_weights(checkpoint, options.save)
                 return event
         raise TrainingFailedError("training ended without a result")
     except KeyboardInterrupt:
@@ -104,13 +106,12 @@ def run_training(doc: Document, source: str, options: TrainOptions,
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def save_weights(checkpoint: Path, target: Path, network: str) -> None:
-    """Writes the trained weights as a netbuilder weights file (atomically)."""
-    state = load_checkpoint(checkpoint)["model"]
+def save_weights(checkpoint: Path, target: Path) -> None:
+    """Writes the trained networks' weights as a netbuilder weights file (atomically)."""
+    networks = load_checkpoint(checkpoint)["networks"]
     with tempfile.TemporaryDirectory() as folder:
         staging = Path(folder) / "weights.pt"
-        torch.save({"format": WEIGHTS_FORMAT, "version": 1, "networks": {network: state}},
-                   staging)
+        torch.save({"format": WEIGHTS_FORMAT, "version": 1, "networks": networks}, staging)
         write_atomic(target, staging.read_bytes())
 
 
@@ -141,13 +142,18 @@ class _Log:
             self.step = event.step
             record = {"event": "metrics", "epoch": event.epoch, "step": event.step,
                       "loss": _number(event.loss), "val_loss": None, "val_accuracy": None,
-                      "samples_per_s": _number(event.samples_per_s), "lr": event.lr}
+                      "samples_per_s": _number(event.samples_per_s), "lr": event.lr,
+                      **{name: _number(value) for name, value in event.parts.items()}}
         elif isinstance(event, EpochEnd):
             self.step = max(self.step, event.epoch * self.steps_per_epoch)
             record = {"event": "epoch_end", "epoch": event.epoch, "step": self.step,
                       "loss": _number(event.loss), "val_loss": _number(event.val_loss),
                       "val_accuracy": _number(event.val_accuracy),
-                      "samples_per_s": _number(event.samples_per_s)}
+                      "samples_per_s": _number(event.samples_per_s),
+                      **{name: _number(value) for name, value in event.parts.items()}}
+        elif isinstance(event, Samples) and event.kind == "text":
+            record = {"event": "sample", "epoch": event.epoch, "step": self.step,
+                      "label": event.label, "text": event.text}
         elif isinstance(event, Finished):
             metrics = {k: v for k, v in event.metrics.items() if k != "confusion_matrix"}
             record = {"event": "finished", "epoch": metrics.get("epochs_done"),
@@ -156,6 +162,8 @@ class _Log:
                       "val_accuracy": _number(metrics.get("val_accuracy")),
                       "samples_per_s": None, "test_loss": _number(event.test_loss),
                       "test_accuracy": _number(event.test_accuracy)}
+            if "sample" in metrics:
+                record["sample"] = metrics["sample"]
         elif isinstance(event, Failed):
             record = {"event": "failed", "message": event.message, "advice": event.advice}
         if record is not None:
@@ -202,6 +210,9 @@ class _Progress:
                 self.val = f"  val acc {event.val_accuracy * 100:.1f}%"
             elif event.val_loss is not None:
                 self.val = f"  val loss {event.val_loss:.4g}"
+            elif event.parts:
+                self.val = "".join(f"  {name} {value:.4g}" for name, value in event.parts.items()
+                                   if name != "g_loss")
             self._draw(event.epoch, event.epoch * self.steps, event.loss, event.samples_per_s)
             if not self.tty:
                 self.out.write("\n")

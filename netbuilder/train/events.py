@@ -29,13 +29,19 @@ class Started:
 
 @dataclass(frozen=True)
 class Metrics:
-    """A periodic report (about every 100 ms): mean loss since the previous report."""
+    """A periodic report (about every 100 ms): mean loss since the previous report.
+
+    ``parts`` holds the named terms behind ``loss`` when there are several: each loss block of
+    a network with more than one (a VAE's reconstruction and KL), or a GAN's ``d_loss`` and
+    ``g_loss`` (whose ``loss`` is the generator's).
+    """
 
     epoch: int
     step: int
     loss: float
     samples_per_s: float
     lr: float
+    parts: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -47,15 +53,43 @@ class EpochEnd:
     val_loss: float | None
     val_accuracy: float | None
     samples_per_s: float
+    parts: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Probe:
-    """Reserved: activations of a probe sample (name -> numpy array)."""
+    """What the network does inside, on a few fixed probe samples (all numpy arrays).
+
+    Attributes:
+        activations: block name -> its output for the first probe sample (float32; large
+            outputs are cut to their first ``probe.MAX_VALUES`` values along the first axis).
+        activation_histograms: block name -> (counts, bin edges) over the whole probe batch.
+        gradient_histograms: parameter name -> (counts, bin edges) of its latest gradient.
+    """
 
     epoch: int
     step: int
     activations: dict[str, Any] = field(default_factory=dict)
+    activation_histograms: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    gradient_histograms: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Samples:
+    """What a generative recipe makes at an epoch end.
+
+    Attributes:
+        kind: "text" (``text`` is set) or "images" (``images`` is set).
+        label: what the samples are, e.g. "greedy from 'h'", "fixed noise", "prior".
+        text: generated text.
+        images: float32 numpy array (N, C, H, W) with values in [0, 1].
+    """
+
+    epoch: int
+    kind: str
+    label: str
+    text: str | None = None
+    images: Any = None
 
 
 @dataclass(frozen=True)
@@ -79,4 +113,4 @@ class Failed:
     advice: str
 
 
-Event = Started | Metrics | EpochEnd | Probe | Finished | Failed
+Event = Started | Metrics | EpochEnd | Probe | Samples | Finished | Failed

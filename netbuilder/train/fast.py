@@ -32,6 +32,8 @@ def fast_path_reason(device: torch.device, settings: TrainingSettings, train_sam
         return f"CUDA graphs need a CUDA GPU; training runs on {device.type}"
     if settings.recipe == "perceptron":
         return "the perceptron rule has its own tiny step; nothing to capture"
+    if settings.recipe == "gan":
+        return "the GAN recipe alternates two networks and optimizers; it runs eagerly"
     if settings.optimizer not in CAPTURABLE_OPTIMIZERS:
         return (f"optimizer '{settings.optimizer}' cannot take its learning rate from the GPU, "
                 "so a captured step could not follow lr changes (use adam, adamw or rmsprop)")
@@ -49,12 +51,13 @@ class CudaGraphStep:
     """A train step captured once and replayed: ``step(index)`` trains on those samples.
 
     Args:
-        compute_loss: (x_batch, y_batch) -> scalar loss tensor (forward, autocast inside).
+        compute_loss: (x_batch, y_batch) -> loss vector, the trained loss first (forward,
+            autocast inside).
         model: the module (its parameters and buffers are restored after warm-up).
         optimizer: built with ``capturable=True`` and a tensor learning rate.
         x, y: the whole train split, resident on the GPU.
         batch: the static batch size.
-        accumulator: a 0-d device tensor; each replay adds loss * batch to it.
+        accumulator: a device vector like the loss vector; each replay adds losses * batch.
         grad_clip: max gradient norm, 0 for none.
     """
 
@@ -72,12 +75,12 @@ class CudaGraphStep:
         self._capture()
 
     def _body(self) -> None:
-        loss = self.compute_loss(self.static_x, self.static_y)
-        loss.backward()
+        losses = self.compute_loss(self.static_x, self.static_y)
+        losses[0].backward()
         if self.grad_clip > 0:
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.grad_clip, foreach=True)
         self.optimizer.step()
-        self.accumulator.add_(loss.detach().float() * self.batch)
+        self.accumulator.add_(losses.detach().float() * self.batch)
 
     def _capture(self) -> None:
         # Warm-up really trains; snapshot first so that the run starts from the initial weights.

@@ -1,7 +1,8 @@
 """Recipe pieces: the step and the evaluation of supervised training and the perceptron rule.
 
 Every step function takes a 1-D index tensor into the resident train split, trains on those
-samples and adds ``loss * samples`` to a device accumulator: it never reads a value back.
+samples and adds ``losses * samples`` to a device accumulator vector: it never reads a value
+back.
 """
 
 from __future__ import annotations
@@ -26,22 +27,30 @@ def autocast(device: torch.device, bf16: bool) -> contextlib.AbstractContextMana
 
 
 def supervised_forward(model: fx.GraphModule, weights: dict[str, float], device: torch.device,
-                       bf16: bool) -> ForwardFn:
-    """(x, y) -> (the graph's outputs, the weighted sum of its loss blocks as float32)."""
+                       bf16: bool, *, with_parts: bool = False,
+                       takes_target: bool = True) -> ForwardFn:
+    """(x, y) -> (the graph's outputs, its losses as a float32 vector).
+
+    The vector's first value is the weighted sum of the loss blocks (what is trained); with
+    ``with_parts`` each loss block's own value follows, in ``model.parts.losses`` order.
+    Without ``takes_target`` (an autoencoder, whose losses read the Input itself) y is ignored.
+    """
+    names = model.parts.losses
 
     def forward(x: torch.Tensor, y: torch.Tensor) -> tuple[tuple[torch.Tensor, ...],
                                                            torch.Tensor]:
         with autocast(device, bf16):
-            outputs, losses = model(x, y)
-        total = sum(weights[name] * value.float() for name, value in losses.items())
+            outputs, losses = model(x, y) if takes_target else model(x)
+        values = [losses[name].float() for name in names]
+        total = sum(weights[name] * value for name, value in zip(names, values, strict=True))
         assert isinstance(total, torch.Tensor)
-        return outputs, total
+        return outputs, torch.stack([total, *values] if with_parts else [total])
 
     return forward
 
 
 def loss_only(forward: ForwardFn) -> LossFn:
-    """(x, y) -> the loss of a ``supervised_forward``."""
+    """(x, y) -> the loss vector of a ``supervised_forward``."""
     return lambda x, y: forward(x, y)[1]
 
 
@@ -52,13 +61,13 @@ def eager_step(compute_loss: LossFn, model: nn.Module, optimizer: torch.optim.Op
     params = [p for p in model.parameters() if p.requires_grad]
 
     def step(index: torch.Tensor) -> None:
-        loss = compute_loss(x.index_select(0, index), y.index_select(0, index))
+        losses = compute_loss(x.index_select(0, index), y.index_select(0, index))
         optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        losses[0].backward()
         if grad_clip > 0:
             nn.utils.clip_grad_norm_(params, grad_clip)
         optimizer.step()
-        accumulator.add_(loss.detach() * index.numel())
+        accumulator.add_(losses.detach() * index.numel())
 
     return step
 
@@ -100,7 +109,7 @@ def perceptron_step(model: nn.Module, neuron: nn.Module, optimizer: torch.optim.
             weight.grad = (error @ inputs).reshape(weight.shape)
             if isinstance(bias, torch.Tensor):
                 bias.grad = error.sum().reshape(bias.shape)
-            accumulator.add_((error != 0).sum())
+            accumulator.add_((error != 0).sum().reshape(1))
         optimizer.step()
 
     return step
@@ -125,7 +134,7 @@ def evaluate(model: fx.GraphModule, recipe: str, x: torch.Tensor, y: torch.Tenso
     loss_sum = torch.zeros((), device=device)
     correct = torch.zeros((), device=device, dtype=torch.int64)
     confusion = (torch.zeros(classes * classes, device=device, dtype=torch.int64)
-                 if recipe == "classification" and classes > 0 else None)
+                 if recipe in ("classification", "language_model") and classes > 0 else None)
     with torch.no_grad():
         for start in range(0, x.shape[0], batch):
             xb, yb = x[start:start + batch], y[start:start + batch]
@@ -136,9 +145,9 @@ def evaluate(model: fx.GraphModule, recipe: str, x: torch.Tensor, y: torch.Tenso
                 loss_sum += xb.shape[0] - hits
                 continue
             assert forward is not None
-            outputs, loss = forward(xb, yb)
-            loss_sum += loss * xb.shape[0]
-            if recipe == "classification":
+            outputs, losses = forward(xb, yb)
+            loss_sum += losses[0] * xb.shape[0]
+            if recipe in ("classification", "language_model"):
                 predicted = outputs[0].argmax(1)
                 truth = yb if yb.dtype == torch.int64 else yb.argmax(1)
                 correct += (predicted == truth).sum()

@@ -8,10 +8,8 @@ from typing import Any
 
 from netbuilder.core.graph import Document
 
-#: Recipes the engine trains today.
-RECIPES = ("classification", "regression", "perceptron")
-#: Recipes a document may name that later engine versions train.
-RESERVED_RECIPES = ("language_model", "gan", "vae")
+#: Recipes the engine trains.
+RECIPES = ("classification", "regression", "perceptron", "language_model", "gan", "vae")
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop")
 SCHEDULES = ("constant", "step", "cosine")
 DEVICES = ("auto", "cpu", "cuda", "mps")
@@ -98,7 +96,7 @@ class TrainingSettings:
 
     def validate(self) -> None:
         """Checks every key; raises SettingsError naming the first bad one."""
-        _choice("recipe", self.recipe, RECIPES + RESERVED_RECIPES)
+        _choice("recipe", self.recipe, RECIPES)
         if not isinstance(self.dataset, str):
             _fail("dataset", self.dataset, "a data set name (text)")
         _choice("optimizer", self.optimizer, OPTIMIZERS)

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 import netbuilder
-from netbuilder.train import loop, sync
+from netbuilder.train import supervised, sync
 from netbuilder.train.control import TrainingControl
 from netbuilder.train.data.base import Dataset, DataSplit
 from netbuilder.train.events import EpochEnd, Failed, Finished, Metrics, Started
@@ -96,9 +96,11 @@ def test_shape_mismatch_fails_before_the_first_step_naming_both_shapes() -> None
     assert "image" in events[0].message
 
 
-def test_reserved_recipe_and_bad_device_fail_cleanly() -> None:
+def test_a_recipe_the_network_does_not_fit_and_a_bad_device_fail_cleanly() -> None:
     (event,) = run(SETTINGS.with_changes(recipe="gan"))
-    assert isinstance(event, Failed) and "gan" in event.message
+    assert isinstance(event, Failed) and "generator" in event.message
+    (event,) = run(SETTINGS.with_changes(recipe="vae"))
+    assert isinstance(event, Failed) and "vae" in event.message
     if not torch.cuda.is_available():
         (event,) = run(SETTINGS.with_changes(device="cuda"))
         assert isinstance(event, Failed) and "cuda" in event.message
@@ -181,7 +183,7 @@ def test_reads_back_far_less_often_than_it_steps(monkeypatch) -> None:
         counts["item"] += 1
         return original_item(self)
 
-    monkeypatch.setattr(loop, "to_host", counting_to_host)
+    monkeypatch.setattr(sync, "to_host", counting_to_host)
     monkeypatch.setattr(torch.Tensor, "item", counting_item)
     # SGD: torch's own Adam reads its step counter with .item() on the CPU; SGD reads nothing.
     settings = SETTINGS.with_changes(optimizer="sgd", batch_size=1, epochs=4,
@@ -219,7 +221,7 @@ def test_out_of_memory_fails_with_batch_size_advice(monkeypatch) -> None:
             raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2 GiB")
         return step
 
-    monkeypatch.setattr(loop, "eager_step", exhausted)
+    monkeypatch.setattr(supervised, "eager_step", exhausted)
     events = run()
     assert isinstance(events[-1], Failed)
     assert "out of GPU memory" in events[-1].message
@@ -246,7 +248,8 @@ def test_resume_accepts_a_checkpoint_written_by_the_cuda_graph_path(tmp_path) ->
     list(train(classifier_with_loss(), dataset(), settings.with_changes(epochs=1),
                checkpoint=path))
     state = torch.load(path, weights_only=True)
-    for group in state["optimizer"]["param_groups"]:
+    (optimizer,) = state["optimizers"].values()
+    for group in optimizer["param_groups"]:
         group["capturable"], group["lr"] = True, torch.tensor(group["lr"])
     torch.save(state, path)
     events = run(settings, resume=path)

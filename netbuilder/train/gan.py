@@ -1,0 +1,248 @@
+"""The GAN recipe: a generator and a discriminator network, trained in turns.
+
+As in the tutorial (SEED_MODELS.md, network 7), every step first trains the discriminator on a
+real batch (label 1) and a generated batch (label 0), then trains the generator through the
+frozen discriminator with label 1 on fresh noise. Both use the document's optimizer settings
+(the tutorial's Adam, lr 0.0002, beta1 0.5). After every epoch the generator draws images from
+the same fixed noise, so the samples show training progress.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+import torch
+import torch.nn.functional as F  # noqa: N812 (the usual spelling)
+from torch import fx
+
+from netbuilder.compile import compile_network
+from netbuilder.core.tensor import format_shape
+from netbuilder.train.events import Finished, Probe, Samples
+from netbuilder.train.failures import TrainingError
+from netbuilder.train.optim import make_optimizer
+from netbuilder.train.probe import PROBE_SAMPLES, ProbeRecorder
+from netbuilder.train.recipes import autocast
+from netbuilder.train.run import Run
+from netbuilder.train.settings import TrainingSettings
+from netbuilder.train.supervised import SAMPLE_IMAGES, as_images
+
+if TYPE_CHECKING:
+    from netbuilder.core.graph import Document, Graph
+    from netbuilder.train.data.base import Dataset
+
+#: The networks a GAN document names unless its settings say otherwise.
+GENERATOR, DISCRIMINATOR = "generator", "discriminator"
+#: Loss terms reported besides the generator's loss (the run's "loss").
+PARTS = ("d_loss", "g_loss")
+
+
+def network_names(doc: Document, settings: TrainingSettings) -> tuple[str, str]:
+    """(generator, discriminator) network names, checked against the document.
+
+    Raises:
+        TrainingError: the document lacks one of them.
+    """
+    names = (str(settings.extra.get("generator", GENERATOR)),
+             str(settings.extra.get("discriminator", DISCRIMINATOR)))
+    have = list(doc.networks)
+    for role, name in zip(("generator", "discriminator"), names, strict=True):
+        if name not in have:
+            raise TrainingError(
+                f"the gan recipe needs a {role} network named '{name}'; this document has "
+                + ", ".join(f"'{n}'" for n in have),
+                f"Rename the {role} network to '{name}', or set training.{role} to its name.")
+    return names
+
+
+class GanRun(Run):
+    """A run of the generator and discriminator networks of one document."""
+
+    part_names = PARTS
+
+    def __init__(self, doc: Document, dataset: Dataset, settings: TrainingSettings,
+                 resume: str | os.PathLike[str] | None) -> None:
+        super().__init__(settings, resume)
+        g_name, d_name = network_names(doc, settings)
+        self.generator = compile_network(doc, g_name).to(self.device)
+        self.discriminator = compile_network(doc, d_name).to(self.device)
+        self.networks = {g_name: self.generator, d_name: self.discriminator}
+        self.latent = self._latent_shape(doc.network(g_name))
+        self._check_shapes(doc.network(d_name))
+        self.d_outputs_probabilities = _ends_in_sigmoid(doc.network(d_name))
+        self.real = self._prepare(dataset, doc.network(g_name))
+        self.samples = int(self.real.shape[0])
+        self.accumulator = torch.zeros(1 + len(PARTS), device=self.device)
+        self.restore_networks()
+        self.optimizers = {g_name: make_optimizer(self.generator.parameters(), settings),
+                           d_name: make_optimizer(self.discriminator.parameters(), settings)}
+        for name, optimizer in self.optimizers.items():
+            saved = self.saved_optimizer(name)
+            if saved is not None:
+                optimizer.load_state_dict(saved)
+        self.noise = torch.Generator(device=self.device)
+        self.noise.manual_seed(settings.seed + 1)
+        fixed = torch.Generator().manual_seed(settings.seed)
+        self.fixed_noise = torch.randn((SAMPLE_IMAGES, *self.latent),
+                                       generator=fixed).to(self.device)
+        self.restore_progress()
+        if self.resume_state is not None and "noise_rng" in self.resume_state:
+            self.noise.set_state(self.resume_state["noise_rng"])
+        self.fallback_reason = ("the GAN recipe alternates two networks and optimizers; it runs "
+                                "eagerly")
+        probe_noise = self.fixed_noise[:PROBE_SAMPLES]
+        self.probe_recorder = ProbeRecorder(self.generator, lambda: self.generator(probe_noise))
+
+    # ----------------------------------------------------------------------------------------
+    # Set-up checks
+    def _latent_shape(self, graph: Graph) -> tuple[int, ...]:
+        inputs = self.generator.parts.inputs
+        if len(inputs) != 1:
+            raise TrainingError(f"the generator must have exactly one Input (the noise); it "
+                                f"has {len(inputs)}", "Remove the extra Input blocks.")
+        node = graph.node_by_name(inputs[0])
+        assert node is not None
+        shape = tuple(int(d) for d in node.params.get("shape", ()))
+        wanted = self.settings.extra.get("latent_dim")
+        if wanted is not None and shape != (wanted,):
+            raise TrainingError(
+                f"training setting latent_dim is {wanted} but the generator's Input "
+                f"'{inputs[0]}' takes {format_shape(shape)}",
+                "Make them agree: change latent_dim or the Input's shape.")
+        return shape
+
+    def _check_shapes(self, discriminator: Graph) -> None:
+        inputs = self.discriminator.parts.inputs
+        if len(inputs) != 1:
+            raise TrainingError(f"the discriminator must have exactly one Input (an image); "
+                                f"it has {len(inputs)}", "Remove the extra Input blocks.")
+        node = discriminator.node_by_name(inputs[0])
+        assert node is not None
+        self.image_shape = tuple(int(d) for d in node.params.get("shape", ()))
+        with torch.no_grad():
+            fake = self.generator.eval()(torch.zeros((2, *self.latent), device=self.device))
+            verdict = self.discriminator.eval()(
+                torch.zeros((2, *self.image_shape), device=self.device))
+        if tuple(fake.shape[1:]) != self.image_shape:
+            raise TrainingError(
+                f"the generator makes {format_shape(tuple(fake.shape[1:]))} but the "
+                f"discriminator's Input '{inputs[0]}' takes {format_shape(self.image_shape)}",
+                "Reshape the generator's output to the discriminator's Input shape.")
+        if verdict[0].numel() != 1:
+            raise TrainingError(
+                f"the discriminator must give one value per image (real or fake); it gives "
+                f"{format_shape(tuple(verdict.shape[1:]))}",
+                "End the discriminator with Dense 1 (sigmoid).")
+
+    def _prepare(self, dataset: Dataset, generator: Graph) -> torch.Tensor:
+        x = dataset.train.x
+        if tuple(x.shape[1:]) != self.image_shape:
+            raise TrainingError(
+                f"the data's samples have shape {format_shape(tuple(x.shape[1:]))} but the "
+                f"discriminator's Input takes {format_shape(self.image_shape)}",
+                "Choose a data set of images of that shape, or change the Input.")
+        x = x.to(torch.float32)
+        # Images known to lie in [0, 1] are mapped to a tanh generator's [-1, 1], as the
+        # tutorial scales MNIST; other data are taken as they are.
+        if dataset.meta.get("pixel_range") == (0.0, 1.0) and _ends_in(generator, "tanh"):
+            x = x * 2.0 - 1.0
+        self.tanh_output = _ends_in(generator, "tanh")
+        return x.to(self.device)
+
+    # ----------------------------------------------------------------------------------------
+    # The step
+    def step(self, rows: torch.Tensor) -> None:
+        real = self.real.index_select(0, rows)
+        count = rows.numel()
+        g_opt, d_opt = self.optimizers.values()
+        bf16, device = self.settings.bf16, self.device
+        ones = torch.ones(count, 1, device=device)
+        zeros = torch.zeros(count, 1, device=device)
+
+        noise = torch.randn((count, *self.latent), device=device, generator=self.noise)
+        with autocast(device, bf16):
+            fake = self.generator(noise)
+            d_loss = 0.5 * (self._bce(self.discriminator(real), ones)
+                            + self._bce(self.discriminator(fake.detach()), zeros))
+        d_opt.zero_grad(set_to_none=True)
+        d_loss.backward()
+        self._clip(self.discriminator)
+        d_opt.step()
+
+        noise = torch.randn((count, *self.latent), device=device, generator=self.noise)
+        self.discriminator.requires_grad_(False)  # frozen while the generator learns
+        try:
+            with autocast(device, bf16):
+                g_loss = self._bce(self.discriminator(self.generator(noise)), ones)
+            g_opt.zero_grad(set_to_none=True)
+            g_loss.backward()
+        finally:
+            self.discriminator.requires_grad_(True)
+        self._clip(self.generator)
+        g_opt.step()
+        losses = torch.stack([g_loss.detach().float(), d_loss.detach().float(),
+                              g_loss.detach().float()])
+        self.accumulator.add_(losses * count)
+
+    def _bce(self, verdict: torch.Tensor, label: torch.Tensor) -> torch.Tensor:
+        verdict = verdict.reshape(-1, 1).float()
+        if self.d_outputs_probabilities:
+            # Clamped as Keras does, so a saturated sigmoid gives a large loss, not inf.
+            return F.binary_cross_entropy(verdict.clamp(1e-7, 1 - 1e-7), label)
+        return F.binary_cross_entropy_with_logits(verdict, label)
+
+    def _clip(self, network: fx.GraphModule) -> None:
+        if self.settings.grad_clip > 0:
+            torch.nn.utils.clip_grad_norm_(network.parameters(), self.settings.grad_clip)
+
+    # ----------------------------------------------------------------------------------------
+    # Epoch ends
+    def samples_at(self, epoch: int) -> list[Samples]:
+        self.generator.eval()
+        try:
+            with torch.no_grad():
+                images = self.generator(self.fixed_noise).float()
+        finally:
+            self.generator.train()
+        if self.tanh_output:
+            images = (images + 1.0) / 2.0
+        shown = as_images(images)
+        return [] if shown is None else [Samples(epoch, "images", "fixed noise", images=shown)]
+
+    def probe(self, epoch: int, step: int) -> Probe | None:
+        return self.probe_recorder.capture(epoch, step)
+
+    def state(self, epochs_done: int) -> dict[str, Any]:
+        return {**super().state(epochs_done), "noise_rng": self.noise.get_state()}
+
+    def finish(self, last: dict[str, Any], epochs_done: int, stopped: bool) -> Finished:
+        return Finished({**last, "epochs_done": epochs_done, "stopped": stopped}, None, None)
+
+
+def _feeding_output(graph: Graph) -> Any:
+    """The node wired into the network's (first) Output block."""
+    for node in graph.nodes.values():
+        if node.type == "output":
+            edge = graph.edge_into(node.id, "x")
+            if edge is not None:
+                source = graph.nodes[edge.source]
+                # Reshape, flatten and the like keep the values: look through them.
+                while source.type in ("reshape", "flatten", "reroute"):
+                    edge = graph.edge_into(source.id, "x")
+                    if edge is None:
+                        break
+                    source = graph.nodes[edge.source]
+                return source
+    return None
+
+
+def _ends_in(graph: Graph, activation: str) -> bool:
+    """Whether the network's output comes from a block ending in ``activation``."""
+    source = _feeding_output(graph)
+    if source is None:
+        return False
+    return source.type == activation or source.params.get("activation") == activation
+
+
+def _ends_in_sigmoid(graph: Graph) -> bool:
+    return _ends_in(graph, "sigmoid")

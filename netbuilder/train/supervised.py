@@ -1,0 +1,439 @@
+"""The one-network recipes: classification, regression, the perceptron rule, next-character
+language models and VAEs.
+
+They share everything but a few details: the losses come from the graph's loss blocks (the
+perceptron has its own rule), the data live on the device, and the step is one captured CUDA
+graph when ``netbuilder.train.fast`` allows it. A language model is a classifier of the next
+character that also writes text after every epoch; a VAE's losses read its own Input, and
+after every epoch it shows reconstructions and samples from the prior.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import torch
+
+from netbuilder.compile import compile_network
+from netbuilder.core.tensor import format_shape
+from netbuilder.train import fast, sync
+from netbuilder.train.decoder import latent_decoder, output_nodes, sampling_nodes
+from netbuilder.train.events import Finished, Probe, Samples
+from netbuilder.train.failures import TrainingError
+from netbuilder.train.generate import GenerateSettings, generate_text
+from netbuilder.train.optim import make_optimizer
+from netbuilder.train.probe import PROBE_SAMPLES, ProbeRecorder
+from netbuilder.train.recipes import (
+    Evaluation,
+    StepFn,
+    eager_step,
+    evaluate,
+    find_neuron,
+    loss_only,
+    perceptron_step,
+    supervised_forward,
+)
+from netbuilder.train.run import Run
+from netbuilder.train.settings import TrainingSettings
+
+if TYPE_CHECKING:
+    from netbuilder.core.graph import Document
+    from netbuilder.train.data.base import Dataset, DataSplit
+
+EVAL_BATCH = 1024
+#: Images shown per Samples event of a VAE (reconstructions and prior samples each).
+SAMPLE_IMAGES = 16
+#: Recipes that report accuracy and a confusion matrix.
+CLASSIFYING = ("classification", "language_model")
+
+
+@dataclass
+class _Data:
+    """A split resident on the device, cast to the Input blocks' dtypes."""
+
+    x: torch.Tensor
+    y: torch.Tensor
+
+
+class SupervisedRun(Run):
+    """A run of one network whose step is a supervised (or self-supervised) update."""
+
+    def __init__(self, doc: Document, dataset: Dataset, settings: TrainingSettings,
+                 network: str | None, resume: str | os.PathLike[str] | None) -> None:
+        super().__init__(settings, resume)
+        self.recipe = settings.recipe
+        self.model = compile_network(doc, network, with_losses=True)
+        self.graph = doc.network(network)
+        self._check_roles()
+        self.train_data, self.val_data, self.test_data = self._splits(dataset)
+        self.samples = int(self.train_data.x.shape[0])
+        self.classes = self._class_count(dataset)
+        self.model.to(self.device)
+        if settings.channels_last and self.train_data.x.ndim == 4:
+            self.model.to(memory_format=torch.channels_last)
+        self.networks = {self.graph.name: self.model}
+        losses = self.model.parts.losses
+        self.part_names = tuple(losses) if len(losses) > 1 else ()
+        self.accumulator = torch.zeros(1 + len(self.part_names), device=self.device)
+        weights = {name: float(self._loss_weight(name)) for name in losses}
+        self.forward = supervised_forward(self.model, weights, self.device, settings.bf16,
+                                          with_parts=bool(self.part_names),
+                                          takes_target=self.recipe != "vae")
+        self.restore_networks()
+        self.step_fn = self._build_step()
+        self.restore_progress()
+        self.generate = self._generate_settings(dataset)
+        self.sample_noise = self._vae_noise()
+        self.probe_recorder = ProbeRecorder(self.model, self._run_probe_batch)
+
+    # ----------------------------------------------------------------------------------------
+    # Set-up checks
+    def _check_roles(self) -> None:
+        parts = self.model.parts
+        model_inputs = [n for n in parts.inputs if n not in parts.targets]
+        if len(model_inputs) != 1:
+            raise TrainingError("the network must have exactly one Input that feeds its "
+                                f"outputs; it has {len(model_inputs)}",
+                                "Remove the extra Input blocks or train another network.")
+        self.input_name = model_inputs[0]
+        self.target_name: str | None = None
+        if self.recipe == "perceptron":
+            return
+        if self.recipe == "vae":
+            if not parts.losses or parts.targets:
+                raise TrainingError(
+                    "the vae recipe needs loss blocks that read the network's own Input (a "
+                    "reconstruction loss, and a KL divergence loss on mu and logvar) and no "
+                    f"target Input; this network has {len(parts.losses)} loss blocks and "
+                    f"{len(parts.targets)} targets",
+                    "Wire the Input into the reconstruction loss's target, as in the "
+                    "vae_mnist example.")
+            return
+        if len(parts.targets) != 1 or not parts.losses:
+            raise TrainingError(
+                f"the {self.recipe} recipe needs a loss block reading one target Input; this "
+                f"network has {len(parts.losses)} loss blocks and {len(parts.targets)} targets",
+                "Add a loss block (e.g. cross-entropy or MSE) and a target Input feeding it.")
+        self.target_name = parts.targets[0]
+
+    def _input_spec(self, name: str) -> tuple[tuple[int, ...], torch.dtype]:
+        node = self.graph.node_by_name(name)
+        assert node is not None
+        dtype = torch.int64 if node.params.get("dtype") == "int64" else torch.float32
+        return tuple(node.params.get("shape", ())), dtype
+
+    def _splits(self, dataset: Dataset) -> tuple[_Data, _Data | None, _Data | None]:
+        train: DataSplit | _Raw = dataset.train
+        val: DataSplit | _Raw | None = dataset.val
+        if val is None and self.settings.validation_split > 0:
+            train, val = _split_off(train, self.settings.validation_split, self.settings.seed)
+        if train.x.shape[0] == 0:
+            raise TrainingError(f"data set '{dataset.name}' has no training samples",
+                                "Choose another data set.")
+        return (self._prepare("train", train), self._prepare("validation", val),
+                self._prepare("test", dataset.test))
+
+    def _prepare(self, what: str, split: DataSplit | _Raw | None) -> _Data | None:
+        """Checks a split against the Input blocks (before any step) and moves it over."""
+        if split is None or split.x.shape[0] == 0:
+            return None
+        shape, dtype = self._input_spec(self.input_name)
+        if tuple(split.x.shape[1:]) != shape:
+            raise TrainingError(
+                f"the {what} data's samples have shape {format_shape(tuple(split.x.shape[1:]))} "
+                f"but Input '{self.input_name}' expects {format_shape(shape)}",
+                f"Set the Input's shape to {format_shape(tuple(split.x.shape[1:]))} or choose "
+                "a data set that matches the network.")
+        x = split.x.to(dtype)
+        if self.settings.channels_last and x.ndim == 4:
+            x = x.contiguous(memory_format=torch.channels_last)
+        x = x.to(self.device)
+        if self.recipe == "vae":
+            return _Data(x, x)  # the losses read the Input itself; y is never used
+        if split.y is None:
+            raise TrainingError(f"the {what} data has no targets",
+                                f"The {self.recipe} recipe needs labelled data.")
+        y = split.y
+        if self.target_name is not None:
+            target_shape, target_dtype = self._input_spec(self.target_name)
+            sample = tuple(y.shape[1:])
+            if sample != target_shape:
+                if math.prod(sample) != math.prod(target_shape):
+                    raise TrainingError(
+                        f"the {what} targets have shape {format_shape(sample)} but Input "
+                        f"'{self.target_name}' expects {format_shape(target_shape)}",
+                        f"Set the Input's shape to {format_shape(sample)}.")
+                # (N,) values for a (1) target and the like: same numbers, other layout.
+                y = y.reshape((y.shape[0], *target_shape))
+            y = y.to(target_dtype)
+        else:
+            y = y.to(torch.float32)
+        return _Data(x, y.to(self.device))
+
+    def _class_count(self, dataset: Dataset) -> int:
+        if self.recipe not in CLASSIFYING:
+            return 0
+        if dataset.classes:
+            return len(dataset.classes)
+        y = self.train_data.y
+        return int(y.shape[1]) if y.dtype != torch.int64 else int(y.max()) + 1
+
+    def _loss_weight(self, name: str) -> float:
+        node = self.graph.node_by_name(name)
+        return 1.0 if node is None else node.params.get("weight", 1.0)
+
+    # ----------------------------------------------------------------------------------------
+    # The step
+    def _build_step(self) -> StepFn:
+        settings, data = self.settings, self.train_data
+        reason = fast.fast_path_reason(self.device, settings, data.x.shape[0])
+        self.fallback_reason = reason
+        if self.recipe == "perceptron":
+            neuron = find_neuron(self.model)
+            optimizer = torch.optim.SGD(neuron.parameters(), lr=settings.lr)
+            self._restore_optimizer(optimizer)
+            self.optimizers = {self.graph.name: optimizer}
+            return perceptron_step(self.model, neuron, optimizer, data.x, data.y,
+                                   self.accumulator)
+        loss = loss_only(self.forward)
+        if reason is None:
+            optimizer = make_optimizer(self.model.parameters(), settings, capturable=True,
+                                       device=self.device)
+            try:
+                step = fast.CudaGraphStep(loss, self.model, optimizer, data.x, data.y,
+                                          settings.batch_size, self.accumulator,
+                                          settings.grad_clip)
+            except (RuntimeError, NotImplementedError) as error:
+                self.fallback_reason = ("capturing the step failed "
+                                        f"({str(error).splitlines()[0]})")
+            else:
+                self._restore_optimizer(optimizer, in_place=True)
+                self.optimizers = {self.graph.name: optimizer}
+                self.fast_path = "cuda_graph"
+                return step
+        optimizer = make_optimizer(self.model.parameters(), settings)
+        self._restore_optimizer(optimizer)
+        self.optimizers = {self.graph.name: optimizer}
+        return eager_step(loss, self.model, optimizer, data.x, data.y, self.accumulator,
+                          settings.grad_clip)
+
+    def step(self, rows: torch.Tensor) -> None:
+        self.step_fn(rows)
+
+    def _restore_optimizer(self, optimizer: torch.optim.Optimizer, in_place: bool = False
+                           ) -> None:
+        saved = self.saved_optimizer(self.graph.name)
+        if saved is None:
+            return
+        if not in_place:
+            # A checkpoint from the CUDA-graph path carries capturable=True and a tensor lr;
+            # this optimizer keeps its own (the device may differ now).
+            own = [(g.get("capturable"), g.get("foreach"), g["lr"])
+                   for g in optimizer.param_groups]
+            optimizer.load_state_dict(saved)
+            for group, (capturable, foreach, lr) in zip(optimizer.param_groups, own,
+                                                        strict=True):
+                group["capturable"], group["foreach"], group["lr"] = capturable, foreach, lr
+            return
+        # A captured graph points at the optimizer's state tensors: copy into them.
+        params = [p for group in optimizer.param_groups for p in group["params"]]
+        for index, param in enumerate(params):
+            for key, value in saved["state"].get(index, {}).items():
+                optimizer.state[param][key].copy_(value)
+
+    # ----------------------------------------------------------------------------------------
+    # Epoch ends
+    def validate(self) -> tuple[float | None, float | None]:
+        loss, accuracy, _ = self._figures(self.val_data)
+        return loss, accuracy
+
+    def samples_at(self, epoch: int) -> list[Samples]:
+        if self.generate is not None:
+            return [Samples(epoch, "text", self.generate.describe(), text=self._text())]
+        if self.recipe == "vae":
+            return self._vae_samples(epoch)
+        return []
+
+    def probe(self, epoch: int, step: int) -> Probe | None:
+        return self.probe_recorder.capture(epoch, step)
+
+    def finish(self, last: dict[str, Any], epochs_done: int, stopped: bool) -> Finished:
+        metrics: dict[str, Any] = {**last, "epochs_done": epochs_done, "stopped": stopped}
+        if self.generate is not None and epochs_done > 0:
+            metrics["sample"] = self._text()
+            metrics["sample_from"] = self.generate.describe()
+        if stopped:
+            return Finished(metrics, None, None)
+        evaluated = self.test_data or self.val_data
+        test_loss, test_accuracy, confusion = self._figures(self.test_data)
+        if self.recipe in CLASSIFYING and evaluated is not None:
+            if self.test_data is None:
+                _, _, confusion = self._figures(self.val_data)
+            metrics["confusion_matrix"] = confusion
+            metrics["confusion_split"] = "test" if self.test_data is not None else "validation"
+        if self.recipe in ("perceptron", "language_model"):
+            _, metrics["train_accuracy"], _ = self._figures(self.train_data)
+        return Finished(metrics, test_loss, test_accuracy)
+
+    def _figures(self, data: _Data | None
+                 ) -> tuple[float | None, float | None, list[list[int]] | None]:
+        """(loss, accuracy, confusion matrix) of a split; one sync for all of them."""
+        if data is None:
+            return None, None, None
+        result: Evaluation = evaluate(
+            self.model, self.recipe, data.x, data.y,
+            None if self.recipe == "perceptron" else self.forward, self.classes,
+            max(EVAL_BATCH, self.settings.batch_size), self.device, self.settings.bf16)
+        parts = [result.loss_sum.reshape(1).float(), result.correct.reshape(1).float()]
+        if result.confusion is not None:
+            parts.append(result.confusion.float())
+        values = sync.to_host(torch.cat(parts))
+        loss = values[0] / result.samples
+        accuracy = (values[1] / result.samples
+                    if self.recipe in (*CLASSIFYING, "perceptron") else None)
+        confusion = None
+        if result.confusion is not None:
+            flat = [int(v) for v in values[2:]]
+            c = self.classes
+            confusion = [flat[row * c:(row + 1) * c] for row in range(c)]
+        return loss, accuracy, confusion
+
+    def _run_probe_batch(self) -> None:
+        data = self.val_data or self.train_data
+        x, y = data.x[:PROBE_SAMPLES], data.y[:PROBE_SAMPLES]
+        if self.recipe == "perceptron":
+            self.model(x)
+        else:
+            self.forward(x, y)
+
+    # ----------------------------------------------------------------------------------------
+    # Language models
+    def _generate_settings(self, dataset: Dataset) -> GenerateSettings | None:
+        if self.recipe != "language_model":
+            return None
+        if not dataset.vocab:
+            raise TrainingError(
+                f"the language_model recipe trains on text, but data set '{dataset.name}' "
+                "has no characters (vocabulary)",
+                "Choose a text data set: hello_world, tiny_corpus or a .txt file.")
+        shape, _ = self._input_spec(self.input_name)
+        if len(shape) != 2 or shape[1] != len(dataset.vocab):
+            raise TrainingError(
+                f"Input '{self.input_name}' must read one-hot windows (steps, "
+                f"{len(dataset.vocab)}) for a text of {len(dataset.vocab)} characters; it "
+                f"reads {format_shape(shape)}",
+                f"Set the Input's shape to (steps, {len(dataset.vocab)}).")
+        self.vocab, self.seq_len = dataset.vocab, shape[0]
+        self.text_rng = torch.Generator(device=self.device)
+        return GenerateSettings.from_settings(self.settings.extra, dataset.vocab)
+
+    def _text(self) -> str:
+        assert self.generate is not None
+        self.text_rng.manual_seed(self.settings.seed)  # the same text for the same weights
+        probabilities = self._loss_param("inputs") == "probabilities"
+        was_training = self.model.training
+        self.model.eval()
+        try:
+            return generate_text(self._predict, self.vocab, self.seq_len, self.generate,
+                                 self.device, outputs_probabilities=probabilities,
+                                 generator=self.text_rng)
+        finally:
+            self.model.train(was_training)
+
+    def _predict(self, window: torch.Tensor) -> torch.Tensor:
+        target = torch.zeros(window.shape[0], dtype=self.train_data.y.dtype, device=self.device)
+        if self.train_data.y.ndim > 1:
+            target = torch.zeros((window.shape[0], *self.train_data.y.shape[1:]),
+                                 dtype=self.train_data.y.dtype, device=self.device)
+        outputs, _ = self.forward(window, target)
+        return outputs[0]
+
+    def _loss_param(self, key: str) -> Any:
+        node = self.graph.node_by_name(self.model.parts.losses[0])
+        return None if node is None else node.params.get(key)
+
+    # ----------------------------------------------------------------------------------------
+    # VAEs
+    def _vae_noise(self) -> torch.Tensor | None:
+        """Fixed prior noise, so that successive epochs decode the same points."""
+        if self.recipe != "vae" or not sampling_nodes(self.model):
+            return None
+        outputs = output_nodes(self.model)
+        self.decoder = latent_decoder(self.model, outputs[0]) if outputs else None
+        if self.decoder is None:
+            return None
+        mu_shape = self._latent_shape()
+        noise = torch.Generator().manual_seed(self.settings.seed)
+        return torch.randn((SAMPLE_IMAGES, *mu_shape), generator=noise).to(self.device)
+
+    def _latent_shape(self) -> tuple[int, ...]:
+        seen: dict[str, tuple[int, ...]] = {}
+        node = sampling_nodes(self.model)[0]
+        module = self.model.get_submodule(str(node.target))
+        handle = module.register_forward_hook(
+            lambda _m, _a, out: seen.__setitem__("z", tuple(out.shape[1:])))
+        try:
+            with torch.no_grad():
+                self.forward(self.train_data.x[:1], self.train_data.y[:1])
+        finally:
+            handle.remove()
+        return seen["z"]
+
+    def _vae_samples(self, epoch: int) -> list[Samples]:
+        data = self.val_data or self.train_data
+        originals = data.x[:SAMPLE_IMAGES // 2]
+        was_training = self.model.training
+        self.model.eval()
+        try:
+            with torch.no_grad():
+                outputs, _ = self.forward(originals, originals)
+                pictures = [("reconstructions (odd: input, even: output)",
+                             torch.stack([originals, outputs[0].reshape(originals.shape)], 1)
+                             .reshape(-1, *originals.shape[1:]))]
+                if self.sample_noise is not None and self.decoder is not None:
+                    pictures.append(("samples from the prior", self.decoder(self.sample_noise)))
+        finally:
+            self.model.train(was_training)
+        events = []
+        for label, images in pictures:
+            shown = as_images(images)
+            if shown is not None:
+                events.append(Samples(epoch, "images", label, images=shown))
+        return events
+
+
+def as_images(values: torch.Tensor) -> Any:
+    """(N, C, H, W) or (N, H*W) values in [0, 1] as a float32 numpy array, or None."""
+    values = values.detach().float()
+    if values.ndim == 2:
+        side = math.isqrt(values.shape[1])
+        if side * side != values.shape[1]:
+            return None
+        values = values.reshape(-1, 1, side, side)
+    if values.ndim != 4:
+        return None
+    return values.clamp(0.0, 1.0).cpu().numpy()
+
+
+def _split_off(split: DataSplit, fraction: float, seed: int) -> tuple[_Raw, _Raw | None]:
+    """Holds out ``fraction`` of the samples (a seeded shuffle) as the validation split."""
+    count = int(split.x.shape[0])
+    held = round(count * fraction)
+    if held == 0 or held == count:
+        return _Raw(split.x, split.y), None
+    order = torch.randperm(count, generator=torch.Generator().manual_seed(seed))
+    keep, hold = order[held:], order[:held]
+    y = split.y
+    return (_Raw(split.x[keep], None if y is None else y[keep]),
+            _Raw(split.x[hold], None if y is None else y[hold]))
+
+
+@dataclass
+class _Raw:
+    """A CPU split made here (the validation hold-out): what DataSplit's x and y are."""
+
+    x: torch.Tensor
+    y: torch.Tensor | None
