@@ -57,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--log", type=Path, help="write one JSON object per line here")
     train.add_argument("--save", type=Path, help="write the trained weights here")
     train.add_argument("--resume", type=Path, help="continue from a checkpoint")
+    train.add_argument("--tensorboard", type=Path, metavar="DIR",
+                       help="also write TensorBoard event files to DIR (needs tensorboard)")
 
     gui = commands.add_parser("gui", help="open the app (the default command)")
     gui.add_argument("file", nargs="?", help="a .nbg file to open (default: the CNN example)")
@@ -137,7 +139,8 @@ def _train(args: argparse.Namespace) -> int:
     doc = netbuilder.load(path)
     options = TrainOptions(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                            device=args.device, data=args.data, log=args.log, save=args.save,
-                           resume=args.resume, network=args.network)
+                           resume=args.resume, network=args.network,
+                           tensorboard=args.tensorboard)
     finished = run_training(doc, path, options)
     sample = finished.metrics.get("sample")
     if sample is not None:  # a text model's result: on stdout, where results go

@@ -9,7 +9,7 @@
 #   1. system libraries Qt needs (apt-get, as root or through sudo; skipped without apt);
 #   2. python3-venv, when `python3 -m venv` cannot work;
 #   3. a virtual environment at ${NETBUILDER_VENV:-.venv}, reused when it exists;
-#   4. pip install -c packaging/constraints.txt -e ".[dev]" (test) or "." (app).
+#   4. pip install -c packaging/constraints.txt -e ".[dev,onnx,tensorboard]" (test) or "." (app).
 #
 # Environment: NETBUILDER_VENV (the venv folder), PYTHON (the interpreter to build it from,
 # default python3), NETBUILDER_SKIP_APT=1 (never touch system packages).
@@ -164,7 +164,7 @@ ensure_venv() {
 
 install_packages() {
     local target=(".") note=""
-    [ "$MODE" = test ] && target=(-e ".[dev]")
+    [ "$MODE" = test ] && target=(-e ".[dev,onnx,tensorboard]")
     [ "$NEW_VENV" = 1 ] && note=" (about a minute into a new venv)"
     say "pip install -c packaging/constraints.txt ${target[*]}$note"
     "$VENV/bin/python" -m pip install --quiet -c packaging/constraints.txt "${target[@]}" \

@@ -28,10 +28,13 @@ from netbuilder.train.data import load_dataset
 from netbuilder.train.events import EpochEnd, Failed, Finished, Metrics, Samples, Started
 from netbuilder.train.loop import data_network, train
 from netbuilder.train.settings import TrainingSettings
+from netbuilder.train.tensorboard import TensorBoardLog
 
 BAR_WIDTH = 24
 #: How often the bar is redrawn on a terminal (each draw is cheap; the engine reports ~10/s).
 REDRAW_S = 0.1
+#: Seconds between probes (activation and gradient histograms) when writing TensorBoard files.
+PROBE_INTERVAL_S = 2.0
 
 
 class TrainingFailedError(NetbuilderError):
@@ -51,6 +54,7 @@ class TrainOptions:
     save: Path | None = None
     resume: Path | None = None
     network: str | None = None
+    tensorboard: Path | None = None
 
 
 def run_training(doc: Document, source: str, options: TrainOptions,
@@ -79,12 +83,19 @@ def run_training(doc: Document, source: str, options: TrainOptions,
     checkpoint = scratch / "checkpoint.pt"
     progress = _Progress(out)
     log = _Log(options.log) if options.log else None
+    board = None
     try:
+        if options.tensorboard is not None:
+            board = TensorBoardLog(options.tensorboard)
+        # Probes feed TensorBoard's histograms; nothing else here shows them.
+        probe_interval = PROBE_INTERVAL_S if board is not None else None
         for event in train(doc, dataset, settings, network=network, checkpoint=checkpoint,
-                           resume=options.resume):
+                           resume=options.resume, probe_interval=probe_interval):
             progress.show(event)
             if log is not None:
                 log.write(event)
+            if board is not None:
+                board.write(event)
             if isinstance(event, Failed):
                 raise TrainingFailedError(f"{event.message}. {event.advice}")
             if isinstance(event, Finished):
@@ -103,6 +114,8 @@ def run_training(doc: Document, source: str, options: TrainOptions,
     finally:
         if log is not None:
             log.close()
+        if board is not None:
+            board.close()
         shutil.rmtree(scratch, ignore_errors=True)
 
 

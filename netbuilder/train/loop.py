@@ -11,6 +11,7 @@ step. The last partial batch of an epoch is kept (every sample is seen every epo
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections.abc import Iterator
@@ -111,7 +112,7 @@ def _drive(run: Run, control: TrainingControl, checkpoint: str | os.PathLike[str
     stopped = False
     epoch_done = run.start_epoch
     last: dict[str, Any] = {}
-    last_probe = time.perf_counter()
+    last_probe = -math.inf  # the first probe comes after the first step
     for epoch in range(run.start_epoch, settings.epochs):
         lr = run.base_lr * schedule_factor(settings, epoch)
         run.set_lr(lr)
@@ -151,7 +152,7 @@ def _drive(run: Run, control: TrainingControl, checkpoint: str | os.PathLike[str
                 reported, reported_seen, report_time = totals, seen, now
             if probe_interval is not None and now - last_probe >= probe_interval:
                 probe = run.probe(epoch + 1, global_step)
-                last_probe = time.perf_counter()
+                last_probe = -math.inf  # the first probe comes after the first step
                 if probe is not None:
                     yield probe
         if stopped:
