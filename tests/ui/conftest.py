@@ -6,12 +6,15 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QStandardPaths
 from PySide6.QtWidgets import QApplication
 
 from netbuilder.ui import theme
+from netbuilder.ui.main_window import MainWindow
+from tests.ui.shell_support import FakeDialogs, close_quietly, shell_environment, show_window
 
 
 @pytest.fixture(autouse=True)
@@ -31,3 +34,20 @@ def isolated_settings(qapp: object) -> Iterator[None]:
     QSettings().clear()
     # Widgets closed with deleteLater() go now: leftovers would slow every later test.
     QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+@pytest.fixture
+def dialogs(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeDialogs]:
+    """Stand-ins for the modal dialogs, and settings private to the test (see shell_support)."""
+    yield from shell_environment(monkeypatch)
+
+
+@pytest.fixture
+def window(qtbot: Any, dialogs: FakeDialogs) -> Iterator[MainWindow]:
+    """A shown, active main window with fake dialogs; closed whatever it holds afterwards.
+
+    Panel tests that need a window set up differently define a ``window`` of their own.
+    """
+    shown = show_window(qtbot)
+    yield shown
+    close_quietly(shown)

@@ -6,7 +6,6 @@ Every modal dialog is replaced (see ``FakeDialogs``); keyboard shortcuts are pre
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,25 +24,10 @@ from netbuilder.ui.main_window import MainWindow
 from tests.ui.shell_support import (
     Button,
     FakeDialogs,
-    close_quietly,
     example_copy,
     key,
     modify,
-    shell_environment,
-    show_window,
 )
-
-
-@pytest.fixture
-def dialogs(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeDialogs]:
-    yield from shell_environment(monkeypatch)
-
-
-@pytest.fixture
-def window(qtbot: Any, dialogs: FakeDialogs) -> Iterator[MainWindow]:
-    shown = show_window(qtbot)
-    yield shown
-    close_quietly(shown)
 
 
 def _node_count(doc: netbuilder.Document) -> int:

@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,21 +24,8 @@ from tests.ui.shell_support import (
     key,
     modify,
     process_app_name,
-    shell_environment,
     show_window,
 )
-
-
-@pytest.fixture
-def dialogs(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeDialogs]:
-    yield from shell_environment(monkeypatch)
-
-
-@pytest.fixture
-def window(qtbot: Any, dialogs: FakeDialogs) -> Iterator[MainWindow]:
-    shown = show_window(qtbot)
-    yield shown
-    close_quietly(shown)
 
 
 def test_an_empty_window_shows_how_to_start_and_disables_document_commands(

@@ -7,11 +7,8 @@ import shutil
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 import netbuilder
 from netbuilder import resources
@@ -26,23 +23,10 @@ from tests.ui.shell_support import (
     key,
     modify,
     process_app_name,
-    shell_environment,
     show_window,
 )
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def dialogs(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeDialogs]:
-    yield from shell_environment(monkeypatch)
-
-
-@pytest.fixture
-def window(qtbot: Any, dialogs: FakeDialogs) -> Iterator[MainWindow]:
-    shown = show_window(qtbot)
-    yield shown
-    close_quietly(shown)
 
 
 def _crash_copy(window: MainWindow) -> Path:

@@ -7,7 +7,6 @@ ShortcutOverride event sent to the focused widget) just as a keyboard does.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -21,10 +20,7 @@ from netbuilder.ui.main_window import MainWindow
 from netbuilder.ui.shortcuts import shortcut_conflicts
 from tests.ui.shell_support import (
     FakeDialogs,
-    close_quietly,
     key,
-    shell_environment,
-    show_window,
     triggered,
 )
 
@@ -37,18 +33,6 @@ STANDARD = {
     "F1": "shortcuts", "F2": "rename", "Ctrl+W": "close", "Ctrl+L": "layout",
     "Ctrl+G": "group", "Ctrl+0": "zoom_reset",
 }
-
-
-@pytest.fixture
-def dialogs(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeDialogs]:
-    yield from shell_environment(monkeypatch)
-
-
-@pytest.fixture
-def window(qtbot: Any, dialogs: FakeDialogs) -> Iterator[MainWindow]:
-    shown = show_window(qtbot)
-    yield shown
-    close_quietly(shown)
 
 
 def _cnn_with_selection(window: MainWindow) -> DocumentWidget:

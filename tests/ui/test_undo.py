@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,25 +12,9 @@ from netbuilder.ui.document import DocumentWidget
 from netbuilder.ui.main_window import MainWindow
 from netbuilder.ui.undo import QtCommand, _qt_merge_id
 from tests.ui.shell_support import (
-    FakeDialogs,
-    close_quietly,
     key,
     modify,
-    shell_environment,
-    show_window,
 )
-
-
-@pytest.fixture
-def dialogs(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeDialogs]:
-    yield from shell_environment(monkeypatch)
-
-
-@pytest.fixture
-def window(qtbot: Any, dialogs: FakeDialogs) -> Iterator[MainWindow]:
-    shown = show_window(qtbot)
-    yield shown
-    close_quietly(shown)
 
 
 @pytest.fixture
