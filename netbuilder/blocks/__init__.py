@@ -17,12 +17,13 @@ from netbuilder.blocks import (
     pooling,
     recurrent,
     structure,
+    torch_op,
 )
 from netbuilder.core.blockspec import Catalogue
 
 #: Family modules in palette order.
 FAMILIES = (io, dense, conv, pooling, recurrent, attention, normalization, activations,
-            structure, generative, losses)
+            structure, generative, losses, torch_op)
 
 
 def default_catalogue() -> Catalogue:
