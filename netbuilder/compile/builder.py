@@ -71,6 +71,21 @@ def compile_network(
     return _Emitter(doc, flat, analysis, with_losses).emit(graph.name)
 
 
+def upstream(flat: FlatGraph, roots: list[str]) -> set[str]:
+    """``roots`` and every flat node that one of them depends on through wires."""
+    parents: dict[str, list[str]] = {}
+    for edge in flat.edges:
+        parents.setdefault(edge.target, []).append(edge.source)
+    stack = list(roots)
+    seen = set(stack)
+    while stack:
+        for parent in parents.get(stack.pop(), ()):
+            if parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
+    return seen
+
+
 def build_module(doc: Document, network: str | None = None) -> fx.GraphModule:
     """The network's model (losses left out): what ``netbuilder.build`` returns."""
     return compile_network(doc, network)
@@ -110,17 +125,7 @@ class _Emitter:
     def needed(self) -> set[str]:
         """Flat ids that the outputs (and, with losses, the losses) depend on."""
         sinks = {"output", "loss"} if self.with_losses else {"output"}
-        parents: dict[str, list[str]] = {}
-        for edge in self.flat.edges:
-            parents.setdefault(edge.target, []).append(edge.source)
-        stack = [n for n in self.analysis.order if self.role(n) in sinks]
-        seen = set(stack)
-        while stack:
-            for parent in parents.get(stack.pop(), ()):
-                if parent not in seen:
-                    seen.add(parent)
-                    stack.append(parent)
-        return seen
+        return upstream(self.flat, [n for n in self.analysis.order if self.role(n) in sinks])
 
     def emit(self, network: str) -> fx.GraphModule:
         needed = self.needed()
