@@ -1,7 +1,7 @@
 """The ``netbuilder`` command line.
 
-``netbuilder [FILE]`` opens the app; ``summary``, ``examples`` (and later ``train`` and
-``export``) work headless. Errors print one line on stderr and exit with code 2 for bad
+``netbuilder [FILE]`` opens the app; ``summary``, ``examples``, ``train``, ``export`` and
+``import`` work headless. Errors print one line on stderr and exit with code 2 for bad
 input; a traceback only appears with NETBUILDER_DEBUG=1.
 """
 
@@ -18,7 +18,7 @@ from netbuilder import __version__
 from netbuilder.core.errors import NetbuilderError
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
-COMMANDS = ("summary", "examples", "train", "gui")
+COMMANDS = ("summary", "examples", "train", "export", "import", "gui")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -60,9 +60,49 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--tensorboard", type=Path, metavar="DIR",
                        help="also write TensorBoard event files to DIR (needs tensorboard)")
 
+    _add_export_parser(commands)
+    _add_import_parser(commands)
+
     gui = commands.add_parser("gui", help="open the app (the default command)")
     gui.add_argument("file", nargs="?", help="a .nbg file to open (default: the CNN example)")
     return parser
+
+
+def _add_export_parser(commands: argparse._SubParsersAction) -> None:
+    export = commands.add_parser(
+        "export", help="write a graph as PyTorch code, ONNX or TorchScript",
+        description="Export a network of a graph. Every format is written atomically.")
+    export.add_argument("file", help="a .nbg graph file, or the name of a bundled example")
+    export.add_argument("--to", required=True, choices=("python", "onnx", "torchscript"),
+                        help="python: a readable nn.Module that needs torch alone; onnx; "
+                             "torchscript")
+    export.add_argument("-o", "--output", required=True, type=Path, help="the file to write")
+    export.add_argument("--weights", type=Path,
+                        help="trained weights (a file `netbuilder train --save` wrote)")
+    export.add_argument("--network", help="which network (default: the first)")
+    export.add_argument("--with-training", action="store_true",
+                        help="with --to python: a training script (the model included) that "
+                             "runs alone or under torchrun with DistributedDataParallel")
+
+
+def _add_import_parser(commands: argparse._SubParsersAction) -> None:
+    imp = commands.add_parser(
+        "import", help="turn a PyTorch nn.Module into a graph (traced with torch.fx)",
+        description="Trace MODULE:CLASS (instantiated with no arguments) with torch.fx and "
+                    "write it as a graph, with its weights. Importing runs that module's "
+                    "code: import only code you trust.")
+    imp.add_argument("target", metavar="MODULE:CLASS",
+                     help="e.g. mymodels:ResNet (MODULE is found on --path, then sys.path)")
+    imp.add_argument("-o", "--output", required=True, type=Path, help="the .nbg file to write")
+    imp.add_argument("--input", dest="inputs", action="append", required=True,
+                     metavar="SHAPE[:DTYPE]",
+                     help="one per forward argument, without the batch dimension: "
+                          "1,28,28 or 16:int64")
+    imp.add_argument("--name", default="model", help="the network's name (default: model)")
+    imp.add_argument("--weights", type=Path,
+                     help="where to write the module's weights (default: OUTPUT with .pt)")
+    imp.add_argument("--path", type=Path, default=Path.cwd(),
+                     help="folder to import MODULE from (default: the current folder)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -95,6 +135,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _examples()
     if args.command == "train":
         return _train(args)
+    if args.command == "export":
+        return _export(args)
+    if args.command == "import":
+        return _import(args)
     return _gui(args.file)
 
 
@@ -146,6 +190,50 @@ def _train(args: argparse.Namespace) -> int:
     if sample is not None:  # a text model's result: on stdout, where results go
         print(f"generated text ({finished.metrics.get('sample_from', 'greedy')}): {sample}")
     return EXIT_OK
+
+
+def _export(args: argparse.Namespace) -> int:
+    import netbuilder
+    from netbuilder.train.export import FORMATS, ExportRequest, export_document
+
+    path = _resolve(args.file)
+    doc = netbuilder.load(path)
+    request = ExportRequest(to=args.to, out=args.output, network=args.network,
+                            weights=args.weights, with_training=args.with_training)
+    written = export_document(doc, request)
+    what = "training script" if args.with_training else FORMATS[args.to][1]
+    for index, file in enumerate(written):
+        label = what if index == 0 else "weights"
+        print(f"wrote {file} ({label}, {_size(file)})")
+    return EXIT_OK
+
+
+def _import(args: argparse.Namespace) -> int:
+    from netbuilder.compile.fx_import import import_target, write_import
+
+    result = import_target(args.target, [_tensor_spec(text) for text in args.inputs],
+                           name=args.name, search_path=args.path)
+    weights = args.weights or args.output.with_suffix(".pt")
+    write_import(result, args.output, weights)
+    for warning in result.warnings:
+        print(f"netbuilder: warning: {warning}", file=sys.stderr)
+    blocks = sum(len(graph.nodes) for graph in result.doc.networks.values())
+    print(f"wrote {args.output} ({blocks} blocks) and {weights} (weights)")
+    return EXIT_OK
+
+
+def _tensor_spec(text: str) -> object:
+    from netbuilder.core.tensor import parse_tensor_spec
+
+    try:
+        return parse_tensor_spec(text)
+    except ValueError as error:
+        raise NetbuilderError(f"--input: {error}") from None
+
+
+def _size(path: Path) -> str:
+    size = path.stat().st_size
+    return f"{size:,} bytes" if size < 10_000 else f"{size / 1024:,.0f} KiB"
 
 
 def _examples() -> int:

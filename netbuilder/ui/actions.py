@@ -50,6 +50,11 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "Open a copy of one of the bundled examples", needs_document=False),
     ActionSpec("save", "&Save", ("Ctrl+S",), "Save the document"),
     ActionSpec("save_as", "Save &As…", ("Ctrl+Shift+S",), "Save the document under a new name"),
+    ActionSpec("import_module", "&Import PyTorch Module…", ("Ctrl+I",),
+               "Trace an nn.Module class with torch.fx and open it as a graph",
+               needs_document=False),
+    ActionSpec("export", "&Export…", ("Ctrl+E",),
+               "Write a network as PyTorch code, a training script, ONNX or TorchScript"),
     ActionSpec("close", "&Close", ("Ctrl+W",), "Close the document"),
     ActionSpec("quit", "&Quit", ("Ctrl+Q",), "Close every document and leave netbuilder",
                needs_document=False),
@@ -97,7 +102,8 @@ SPECS: dict[str, ActionSpec] = {spec.name: spec for spec in ACTIONS}
 
 #: Menu layout: action names, None for a separator, "@name" for a submenu the window fills.
 MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
-    ("&File", ("new", "open", "gallery", "@recent", None, "save", "save_as", None, "close",
+    ("&File", ("new", "open", "gallery", "@recent", None, "save", "save_as", None,
+               "import_module", "export", None, "close",
                "quit")),
     ("&Edit", ("undo", "redo", None, "cut", "copy", "paste", "duplicate", "delete", None,
                "select_all", "rename", "bypass", None, "group", "ungroup", "frame", None,

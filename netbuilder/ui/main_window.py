@@ -2,7 +2,8 @@
 
 The window arranges and routes; the work lives in focused modules: :mod:`.actions` (commands,
 shortcuts, menus), :mod:`.files` (new, open, save, close, recovery), :mod:`.editing` (quick
-add, context menus, networks), :mod:`.shortcuts` (single keys, the shortcuts dialog),
+add, context menus, networks), :mod:`.exchange` (export and import, in the background),
+:mod:`.shortcuts` (single keys, the shortcuts dialog),
 :mod:`.recovery` (autosave), :mod:`.status` (the status bar read-outs), :mod:`.recent` (the
 recent-files menu) and :mod:`.window_state` (layout and theme kept between sessions).
 """
@@ -39,6 +40,7 @@ from netbuilder.core.graph import Document
 from netbuilder.ui import actions, edit_ops, recovery, theme, window_state
 from netbuilder.ui.document import DocumentWidget
 from netbuilder.ui.editing import EditCommands
+from netbuilder.ui.exchange import ExchangeCommands
 from netbuilder.ui.files import FileCommands, display_name, nbg_paths
 from netbuilder.ui.inspector import InspectorWidget
 from netbuilder.ui.palette import PaletteWidget
@@ -60,6 +62,7 @@ class MainWindow(QMainWindow):
         actions_by_name: every command, by the names of :data:`actions.ACTIONS`.
         files: the file commands (new, open, save, close, recover).
         edits: the editing commands that need the window (quick add, networks…).
+        exchange: File ▸ Export and File ▸ Import PyTorch Module, run in the background.
         autosaver: writes modified documents to recovery files every 30 seconds.
     """
 
@@ -70,6 +73,7 @@ class MainWindow(QMainWindow):
         self.undo_group = QUndoGroup(self)
         self.files = FileCommands(self)
         self.edits = EditCommands(self)
+        self.exchange = ExchangeCommands(self)
         self.autosaver = recovery.Autosaver(display_name, self)
         self.autosaver.failed.connect(lambda message: self.show_status(message, error=True))
         self._shortcuts_dialog: ShortcutsDialog | None = None
@@ -155,6 +159,7 @@ class MainWindow(QMainWindow):
         slots: dict[str, Callable[[], object]] = {
             "new": self.new_document, "open": self.open_dialog, "gallery": self.open_gallery,
             "save": self.save, "save_as": self.save_as,
+            "import_module": self.exchange.import_dialog, "export": self.exchange.export_dialog,
             "close": lambda: self.close_tab(self.tabs.currentIndex()), "quit": self.close,
             "cut": doc(edit_ops.cut_selection), "copy": doc(edit_ops.copy_selection),
             "paste": doc(edit_ops.paste), "duplicate": doc(edit_ops.duplicate),

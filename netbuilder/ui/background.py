@@ -1,0 +1,64 @@
+"""Runs slow, Qt-free work (an export, an import) off the GUI thread.
+
+The work is a plain callable; it must not touch widgets. Its result or its error comes back as
+a signal, delivered on the GUI thread because the :class:`BackgroundTask` lives there.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from netbuilder.core.errors import NetbuilderError
+
+
+class BackgroundTask(QObject):
+    """One call of ``work`` on Qt's thread pool.
+
+    Signals:
+        succeeded(object): the value ``work`` returned.
+        failed(str): the message of the error it raised: a :class:`NetbuilderError`'s own
+            words, or the type and text of anything else (a bug: the traceback goes to stderr).
+    """
+
+    succeeded = Signal(object)
+    failed = Signal(str)
+
+    def __init__(self, work: Callable[[], object], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._work = work
+        self.running = False
+
+    def start(self) -> None:
+        self.running = True
+        self.succeeded.connect(self._done)
+        self.failed.connect(self._done)
+        QThreadPool.globalInstance().start(_Runner(self))
+
+    def _done(self, _value: object = None) -> None:
+        self.running = False
+
+    def run_here(self) -> None:
+        """Runs the work on the calling thread (the pool calls this)."""
+        try:
+            value = self._work()
+        except NetbuilderError as error:
+            self.failed.emit(str(error))
+        except MemoryError:
+            self.failed.emit("out of memory")
+        except Exception as error:  # a bug must reach the user, not kill a pool thread
+            traceback.print_exc()
+            self.failed.emit(f"internal error: {type(error).__name__}: {error}")
+        else:
+            self.succeeded.emit(value)
+
+
+class _Runner(QRunnable):
+    def __init__(self, task: BackgroundTask) -> None:
+        super().__init__()
+        self._task = task
+
+    def run(self) -> None:
+        self._task.run_here()

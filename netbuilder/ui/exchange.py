@@ -1,0 +1,155 @@
+"""File ▸ Export and File ▸ Import PyTorch Module: dialogs in, background work, results out.
+
+Both run off the GUI thread (tracing or exporting a big model takes seconds) on a snapshot of
+the document, so the canvas stays editable and an edit made meanwhile cannot tear the export.
+A busy bar in the status bar shows the work; a second request waits for the first to end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QDialog, QMessageBox, QProgressBar
+
+from netbuilder.core import fileformat
+from netbuilder.core.graph import Document
+from netbuilder.train.export import FORMATS, ExportRequest, export_document
+from netbuilder.ui import recent
+from netbuilder.ui.background import BackgroundTask
+from netbuilder.ui.export_dialog import ExportDialog
+from netbuilder.ui.import_dialog import ImportDialog, ImportRequest
+
+if TYPE_CHECKING:
+    from netbuilder.ui.main_window import MainWindow
+
+
+def snapshot(doc: Document) -> Document:
+    """A copy of ``doc`` that later edits cannot reach (the file format is the deep copy)."""
+    copy = fileformat.loads(fileformat.dumps(doc), doc.catalogue)
+    copy.path = doc.path
+    return copy
+
+
+def run_import(request: ImportRequest) -> tuple[Path, list[str]]:
+    """Traces the requested module and writes the graph and its weights (Qt-free work)."""
+    from netbuilder.compile.fx_import import import_to_files
+
+    result = import_to_files(request.target, list(request.inputs), request.out,
+                             request.weights, name=request.name, search_path=request.folder)
+    return request.out, list(result.warnings)
+
+
+class ExchangeCommands(QObject):
+    """The export and import commands of a window."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.task: BackgroundTask | None = None
+        self._on_success: Callable[[object], None] = lambda _value: None
+        self._headline = ""
+        self.busy = QProgressBar(window)
+        self.busy.setObjectName("busy_bar")
+        self.busy.setRange(0, 0)  # no known length: Qt animates it
+        self.busy.setMaximumWidth(120)
+        self.busy.setTextVisible(False)
+        self.busy.hide()
+        window.statusBar().addPermanentWidget(self.busy)
+
+    @property
+    def running(self) -> bool:
+        return self.task is not None and self.task.running
+
+    def _folder(self) -> Path:
+        editor = self.window.current_editor
+        if editor is not None and editor.path is not None:
+            return editor.path.parent
+        recent_paths = recent.recent_files()
+        return recent_paths[0].parent if recent_paths else Path.home()
+
+    # ----- export -----------------------------------------------------------------------------
+    def export_dialog(self) -> None:
+        editor = self.window.current_editor
+        if editor is None or self._refuse_while_running():
+            return
+        dialog = ExportDialog(editor.doc, editor.path, self._folder(), self.window)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        self.export(editor.doc, dialog.request())
+
+    def export(self, doc: Document, request: ExportRequest) -> BackgroundTask:
+        """Starts writing ``request``'s export of a snapshot of ``doc``."""
+        copy = snapshot(doc)
+        what = "training script" if request.with_training else FORMATS[request.to][1]
+        self._start(lambda: export_document(copy, request),
+                    f"Exporting {request.out.name} ({what})…",
+                    lambda written: self._exported(written, what),
+                    f"Cannot export {request.out.name}")
+        assert self.task is not None
+        return self.task
+
+    def _exported(self, written: object, what: str) -> None:
+        files = [Path(path) for path in written] if isinstance(written, list) else []
+        names = " and ".join(path.name for path in files)
+        self.window.show_status(f"Exported {names} ({what}) to {files[0].parent}"
+                                if files else "Exported")
+
+    # ----- import -----------------------------------------------------------------------------
+    def import_dialog(self) -> None:
+        if self._refuse_while_running():
+            return
+        dialog = ImportDialog(self._folder(), self.window)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        self.import_module(dialog.request())
+
+    def import_module(self, request: ImportRequest) -> BackgroundTask:
+        """Starts tracing the requested module; the new graph opens when it is written."""
+        self._start(lambda: run_import(request), f"Importing {request.target}…",
+                    self._imported, f"Cannot import {request.target}")
+        assert self.task is not None
+        return self.task
+
+    def _imported(self, value: object) -> None:
+        path, warnings = value  # type: ignore[misc]
+        editor = self.window.open_file(path)
+        if editor is None:
+            return
+        if warnings:
+            QMessageBox.warning(self.window, "Imported with approximations",
+                                "Some parts have no block of their own:\n\n• "
+                                + "\n• ".join(warnings))
+        self.window.show_status(f"Imported {path.name}; its weights are in "
+                                f"{path.with_suffix('.pt').name}")
+
+    # ----- running ----------------------------------------------------------------------------
+    def _refuse_while_running(self) -> bool:
+        if self.running:
+            self.window.show_status("Wait for the export or import under way to end",
+                                    error=True)
+        return self.running
+
+    def _start(self, work: Callable[[], object], message: str,
+               on_success: Callable[[object], None], headline: str) -> None:
+        # The task has no Qt parent: closing the window mid-export must not delete the object
+        # a pool thread is about to emit from. Its signals reach this object's own methods,
+        # which Qt disconnects when the window goes.
+        task = BackgroundTask(work)
+        task.succeeded.connect(self._succeeded)
+        task.failed.connect(self._failed)
+        self.task, self._on_success, self._headline = task, on_success, headline
+        self.busy.show()
+        self.window.show_status(message)
+        task.start()
+
+    def _succeeded(self, value: object) -> None:
+        self.busy.hide()
+        self._on_success(value)
+
+    def _failed(self, error: str) -> None:
+        self.busy.hide()
+        self.window.show_status(self._headline, error=True)
+        self.window.show_error(self._headline, error)
