@@ -301,6 +301,7 @@ TORCH_OP = BlockSpec(
     type="torch_op",
     title="PyTorch op",
     category="Structure",
+    in_palette=False,  # made by `netbuilder import` only: it needs traced shapes
     doc=(
         "A PyTorch operation kept from an imported module because no block does the same: it "
         "calls `function` (one of a fixed list of safe torch operations) with the recorded "

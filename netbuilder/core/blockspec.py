@@ -94,6 +94,8 @@ class BlockSpec:
         role: how the compiler treats the block (:data:`ROLES`).
         migrate: upgrades params written by an older ``version``: (old_version, params) -> params.
         summary_params: the params worth showing on the node face.
+        in_palette: offered in the palette and quick add; False for blocks that only an
+            import creates (the PyTorch op placeholder needs shapes recorded by tracing).
     """
 
     type: str
@@ -113,6 +115,7 @@ class BlockSpec:
     version: int = 1
     migrate: Callable[[int, dict[str, Any]], dict[str, Any]] | None = None
     summary_params: tuple[str, ...] = ()
+    in_palette: bool = True
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:

@@ -51,7 +51,7 @@ def matches(spec: BlockSpec, text: str) -> bool:
 def addable(catalogue: Catalogue) -> list[BlockSpec]:
     """The blocks a user adds from the palette or the quick-add popup, in catalogue order."""
     return [spec for specs in catalogue.by_category().values() for spec in specs
-            if spec.role not in HIDDEN_ROLES]
+            if spec.role not in HIDDEN_ROLES and spec.in_palette]
 
 
 class _BlockTree(QTreeWidget):

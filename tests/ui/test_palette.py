@@ -55,6 +55,7 @@ def test_every_addable_block_is_listed_under_its_category_with_icon_and_tooltip(
     listed = palette.visible_types()
     assert listed == [spec.type for spec in addable(catalogue)]
     assert not {catalogue[t].role for t in listed} & set(HIDDEN_ROLES)
+    assert "torch_op" in catalogue and "torch_op" not in listed  # only an import makes one
     headings = [palette.tree.topLevelItem(i).text(0)
                 for i in range(palette.tree.topLevelItemCount())]
     assert headings == [c for c in CATEGORIES if c in headings]  # in the catalogue's order
