@@ -141,3 +141,18 @@ def test_import_mistakes_exit_2_and_write_nothing(
     assert words in err and err.startswith("netbuilder: error:")
     assert sorted(p.name for p in tmp_path.iterdir() if p.suffix != ".py") in (
         [], ["__pycache__"])
+
+
+def test_python_export_never_overwrites_the_weights_it_reads(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        perturbed_weights: tuple[Path, torch.nn.Module]) -> None:
+    weights, model = perturbed_weights
+    trained = tmp_path / "cnn.pt"
+    trained.write_bytes(weights.read_bytes())
+    assert main(["export", "mnist_cnn", "--to", "python", "--weights", str(trained),
+                 "-o", str(tmp_path / "cnn.py")]) == 0
+    out = capsys.readouterr().out
+    assert "cnn.py (PyTorch code" in out and "cnn_state_dict.pt (weights" in out
+    assert trained.read_bytes() == weights.read_bytes()
+    state = torch.load(tmp_path / "cnn_state_dict.pt", weights_only=True)
+    torch.testing.assert_close(state, model.state_dict())

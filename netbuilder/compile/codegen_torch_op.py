@@ -1,0 +1,88 @@
+"""Code for the "PyTorch op" block (``blocks.torch_op``): the recorded call, written out.
+
+An imported module's ``x.permute(0, 2, 1)`` became a block holding ``"Tensor.permute"`` and its
+arguments as JSON; here it turns back into that line. ``operator`` calls read as operators
+(``a + b``, ``x[:, -1]``), ``Tensor`` methods as methods of their first argument.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from torch import nn
+
+from netbuilder.compile.codegen_modules import BlockCode, UnsupportedModuleError, literal
+
+_INFIX = {"add": "+", "sub": "-", "mul": "*", "truediv": "/", "floordiv": "//",
+          "matmul": "@", "pow": "**"}
+
+
+def render_torch_op(module: nn.Module) -> BlockCode | None:
+    """The code of a PyTorch op block's module, or None for any other module."""
+    kind = type(module)
+    if kind.__name__ != "TorchOp" or not kind.__module__.startswith("netbuilder.blocks"):
+        return None
+    function: str = module.function
+    args: list[Any] = module.args
+    kwargs: dict[str, Any] = module.kwargs
+
+    def statements(targets: str, _attribute: str, tensors: Sequence[str]) -> list[str]:
+        return [f"{targets} = {_expression(function, args, kwargs, tensors)}"]
+
+    return BlockCode(None, statements)
+
+
+def _expression(function: str, args: list[Any], kwargs: dict[str, Any],
+                tensors: Sequence[str]) -> str:
+    namespace, name = function.split(".")
+    values = [_value(a, tensors) for a in args]
+    keywords = [f"{key}={_value(v, tensors)}" for key, v in kwargs.items()]
+    if namespace == "operator" and not keywords:
+        if name == "getitem" and len(args) == 2:
+            return f"{values[0]}[{_index(args[1], tensors)}]"
+        if name == "neg" and len(values) == 1:
+            return f"-{values[0]}"
+        if name in _INFIX and len(values) == 2:
+            return f"{values[0]} {_INFIX[name]} {values[1]}"
+    if namespace == "Tensor" and args and _is_input(args[0]):
+        return f"{values[0]}.{name}({', '.join(values[1:] + keywords)})"
+    owner = {"Tensor": "torch.Tensor", "torch": "torch", "F": "F", "operator": "operator"}
+    return f"{owner[namespace]}.{name}({', '.join(values + keywords)})"
+
+
+def _is_input(value: Any) -> bool:
+    return isinstance(value, dict) and set(value) == {"input"}
+
+
+def _value(value: Any, tensors: Sequence[str]) -> str:
+    """Source for an argument in ``blocks.torch_op``'s JSON form."""
+    if isinstance(value, list):
+        return "[" + ", ".join(_value(v, tensors) for v in value) + "]"
+    if not isinstance(value, dict):
+        return literal(value)
+    ((key, item),) = value.items()
+    if key == "input":
+        return tensors[item]
+    if key == "batch":
+        return f"{tensors[0]}.shape[0]"
+    if key == "ellipsis":
+        return "..."
+    if key == "tuple":
+        parts = [_value(v, tensors) for v in item]
+        return f"({parts[0]},)" if len(parts) == 1 else "(" + ", ".join(parts) + ")"
+    if key == "slice":
+        return "slice(" + ", ".join(_value(v, tensors) for v in item) + ")"
+    if key == "dtype":
+        return f"torch.{item}"
+    raise UnsupportedModuleError(f"a PyTorch op argument {value!r} has no code form")
+
+
+def _index(value: Any, tensors: Sequence[str]) -> str:
+    """A subscript as Python writes it: ``:, -1`` rather than ``(slice(None), -1)``."""
+    if isinstance(value, dict) and set(value) == {"tuple"}:
+        return ", ".join(_index(v, tensors) for v in value["tuple"]) or "()"
+    if isinstance(value, dict) and set(value) == {"slice"}:
+        start, stop, step = (("" if v is None else _value(v, tensors)) for v in value["slice"])
+        return f"{start}:{stop}" + (f":{step}" if step else "")
+    return _value(value, tensors)
