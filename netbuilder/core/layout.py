@@ -29,6 +29,7 @@ def layered_positions(graph: Graph, origin: tuple[float, float] = (0.0, 0.0)
     columns: dict[int, list[str]] = {}
     for node_id in graph.nodes:  # document order breaks ties
         columns.setdefault(layer.get(node_id, 0), []).append(node_id)
+    _route_long_edges(graph, layer, columns, parents)
 
     row: dict[str, float] = {}
     for index in sorted(columns):
@@ -44,6 +45,28 @@ def layered_positions(graph: Graph, origin: tuple[float, float] = (0.0, 0.0)
     x0, y0 = origin
     return {node_id: (x0 + layer.get(node_id, 0) * LAYER_SPACING, y0 + row[node_id] * ROW_SPACING)
             for node_id in graph.nodes}
+
+
+def _route_long_edges(graph: Graph, layer: dict[str, int], columns: dict[int, list[str]],
+                      parents: dict[str, list[str]]) -> None:
+    """Gives each wire that skips layers a place of its own in the layers it crosses.
+
+    A residual connection would otherwise be drawn straight through the blocks between its
+    ends. Each skipped layer gets a placeholder row (after the layer's blocks, so they keep
+    the straight line and the wire runs beside them); placeholders take part in the ordering
+    like blocks and are dropped from the result.
+    """
+    for edge in graph.edges.values():
+        start, end = layer.get(edge.source, 0), layer.get(edge.target, 0)
+        previous = edge.source
+        for crossed in range(start + 1, end):
+            placeholder = f"{edge.id}/{crossed}"
+            parents[placeholder] = [previous]
+            columns.setdefault(crossed, []).append(placeholder)
+            previous = placeholder
+        if end - start > 1:
+            parents[edge.target] = [previous if p == edge.source else p
+                                    for p in parents[edge.target]]
 
 
 def _topological(graph: Graph, parents: dict[str, list[str]],

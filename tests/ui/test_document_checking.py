@@ -15,6 +15,7 @@ from netbuilder.core.builder import GraphBuilder
 from netbuilder.core.commands import SetParams
 from netbuilder.core.graph import Document
 from netbuilder.ui import theme
+from netbuilder.ui.canvas.geometry import GRID, snap
 from netbuilder.ui.canvas.node_item import NodeItem
 from netbuilder.ui.canvas.view import CanvasView
 from netbuilder.ui.document import CHECK_DELAY_MS, DocumentWidget
@@ -152,8 +153,9 @@ def test_a_broken_file_opens_and_stays_editable(qtbot: Any, tmp_path: Path) -> N
     editor.push(SetParams("model", conv1, {"kernel_size": 3}))
     qtbot.waitUntil(lambda: not scene.node_items[conv1].diagnostics, timeout=2000)
     grab = node_point(view, mystery)
+    start_y = graph.nodes[mystery].position[1]
     drag(qtbot, view, grab, grab + QPoint(0, 120))
-    assert graph.nodes[mystery].position[1] == 120.0
+    assert graph.nodes[mystery].position[1] == snap(start_y + 120, GRID)
     click(qtbot, view, node_point(view, mystery))
     editor.delete_selection()
     assert mystery not in graph.nodes
