@@ -133,7 +133,7 @@ class _Emitter:
         for edge in self.flat.edges:
             incoming.setdefault(edge.target, {})[edge.target_port] = (edge.source,
                                                                       edge.source_port)
-        model_inputs = _model_inputs(self, incoming)
+        model_inputs = _model_inputs(self)
         inputs, outputs, losses, targets = [], [], {}, []
         for flat_id in self.analysis.order:
             if flat_id not in needed:
@@ -186,20 +186,10 @@ class _Emitter:
         return value
 
 
-def _model_inputs(emitter: _Emitter, incoming: dict[str, dict[str, tuple[str, str]]]
-                  ) -> set[str]:
+def _model_inputs(emitter: _Emitter) -> set[str]:
     """Input blocks that some Output depends on (the rest are targets read by losses)."""
-    parents: dict[str, list[str]] = {}
-    for target, ports in incoming.items():
-        parents[target] = [source for source, _ in ports.values()]
-    stack = [n for n in emitter.analysis.order if emitter.role(n) == "output"]
-    seen = set(stack)
-    while stack:
-        for parent in parents.get(stack.pop(), ()):
-            if parent not in seen:
-                seen.add(parent)
-                stack.append(parent)
-    return {n for n in seen if emitter.role(n) == "input"}
+    outputs = [n for n in emitter.analysis.order if emitter.role(n) == "output"]
+    return {n for n in upstream(emitter.flat, outputs) if emitter.role(n) == "input"}
 
 
 def _class_name(network: str) -> str:
