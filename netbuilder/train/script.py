@@ -308,6 +308,7 @@ def _data_doc(input_spec: tuple[tuple[int, ...], str],
 
 _SCRIPT_IMPORTS = (
     "import argparse",
+    "import gc",
     "import os",
     "from collections.abc import Iterable",
     "from pathlib import Path",
@@ -522,6 +523,10 @@ def main() -> None:
         save(model, args.save)
         print(f"saved weights to {args.save}", flush=True)
     if world > 1:
+        # DistributedDataParallel's reducer goes before its process group: freed later, at
+        # interpreter exit, gloo's threads can abort the process after a finished run.
+        del net
+        gc.collect()
         dist.barrier()
         dist.destroy_process_group()
 
