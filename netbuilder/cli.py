@@ -213,8 +213,7 @@ def _import(args: argparse.Namespace) -> int:
 
     result = import_target(args.target, [_tensor_spec(text) for text in args.inputs],
                            name=args.name, search_path=args.path)
-    weights = args.weights or args.output.with_suffix(".pt")
-    write_import(result, args.output, weights)
+    _graph, weights = write_import(result, args.output, args.weights)
     for warning in result.warnings:
         print(f"netbuilder: warning: {warning}", file=sys.stderr)
     blocks = sum(len(graph.nodes) for graph in result.doc.networks.values())

@@ -51,7 +51,7 @@ from netbuilder.compile.import_graph import (
 )
 from netbuilder.compile.import_rules import map_function, map_module
 from netbuilder.compile.import_trace import InputSpec, ModuleImportError, describe, trace
-from netbuilder.compile.weights import WEIGHTS_FORMAT
+from netbuilder.compile.weights import weights_payload
 from netbuilder.core import fileformat
 from netbuilder.core.builder import GraphBuilder
 from netbuilder.core.errors import GraphFileError, NetbuilderError
@@ -209,21 +209,10 @@ def write_import(result: ImportResult, path: str | os.PathLike[str],
     if weights.resolve() == path.resolve():
         raise GraphFileError(f"{path}: the graph and its weights need two different files")
     buffer = io.BytesIO()
-    torch.save({"format": WEIGHTS_FORMAT, "version": 1,
-                "networks": {result.name: result.weights}}, buffer)
+    torch.save(weights_payload({result.name: result.weights}), buffer)
     fileformat.write_atomic(weights, buffer.getvalue())
     fileformat.save(result.doc, path)
     return path, weights
-
-
-def import_to_files(spec: str, inputs: Sequence[InputSpec], out: str | os.PathLike[str],
-                    weights_path: str | os.PathLike[str] | None = None, *,
-                    name: str = "model",
-                    search_path: str | os.PathLike[str] | None = None) -> ImportResult:
-    """:func:`import_target` then :func:`write_import` (File ▸ Import in the app)."""
-    result = import_target(spec, inputs, name=name, search_path=search_path)
-    write_import(result, out, weights_path)
-    return result
 
 
 # --- assembly ------------------------------------------------------------------------------
@@ -377,7 +366,6 @@ __all__ = [
     "TargetError",
     "import_module",
     "import_target",
-    "import_to_files",
     "load_target",
     "tensor_spec",
     "write_import",

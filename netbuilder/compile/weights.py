@@ -21,11 +21,12 @@ WEIGHTS_FORMAT = "netbuilder-weights"
 
 def weights_dict(modules: dict[str, nn.Module]) -> dict[str, Any]:
     """What ``torch.save`` should write for these networks' weights."""
-    return {
-        "format": WEIGHTS_FORMAT,
-        "version": 1,
-        "networks": {name: module.state_dict() for name, module in modules.items()},
-    }
+    return weights_payload({name: module.state_dict() for name, module in modules.items()})
+
+
+def weights_payload(states: dict[str, dict[str, torch.Tensor]]) -> dict[str, Any]:
+    """A weights file's content from each network's state_dict."""
+    return {"format": WEIGHTS_FORMAT, "version": 1, "networks": states}
 
 
 def load_weights(module: nn.Module, path: str | os.PathLike[str], network: str) -> None:

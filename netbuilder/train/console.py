@@ -18,7 +18,7 @@ from typing import IO, Any
 
 import torch
 
-from netbuilder.compile.weights import WEIGHTS_FORMAT
+from netbuilder.compile.weights import weights_payload
 from netbuilder.core.errors import NetbuilderError
 from netbuilder.core.fileformat import write_atomic
 from netbuilder.core.graph import Document
@@ -124,7 +124,7 @@ def save_weights(checkpoint: Path, target: Path) -> None:
     networks = load_checkpoint(checkpoint)["networks"]
     with tempfile.TemporaryDirectory() as folder:
         staging = Path(folder) / "weights.pt"
-        torch.save({"format": WEIGHTS_FORMAT, "version": 1, "networks": networks}, staging)
+        torch.save(weights_payload(networks), staging)
         write_atomic(target, staging.read_bytes())
 
 

@@ -96,29 +96,18 @@ class GanRun(Run):
     # ----------------------------------------------------------------------------------------
     # Set-up checks
     def _latent_shape(self, graph: Graph) -> tuple[int, ...]:
-        inputs = self.generator.parts.inputs
-        if len(inputs) != 1:
-            raise TrainingError(f"the generator must have exactly one Input (the noise); it "
-                                f"has {len(inputs)}", "Remove the extra Input blocks.")
-        node = graph.node_by_name(inputs[0])
-        assert node is not None
-        shape = tuple(int(d) for d in node.params.get("shape", ()))
+        name, shape = _only_input(self.generator, graph, "the generator", "the noise")
         wanted = self.settings.extra.get("latent_dim")
         if wanted is not None and shape != (wanted,):
             raise TrainingError(
                 f"training setting latent_dim is {wanted} but the generator's Input "
-                f"'{inputs[0]}' takes {format_shape(shape)}",
+                f"'{name}' takes {format_shape(shape)}",
                 "Make them agree: change latent_dim or the Input's shape.")
         return shape
 
     def _check_shapes(self, discriminator: Graph) -> None:
-        inputs = self.discriminator.parts.inputs
-        if len(inputs) != 1:
-            raise TrainingError(f"the discriminator must have exactly one Input (an image); "
-                                f"it has {len(inputs)}", "Remove the extra Input blocks.")
-        node = discriminator.node_by_name(inputs[0])
-        assert node is not None
-        self.image_shape = tuple(int(d) for d in node.params.get("shape", ()))
+        name, self.image_shape = _only_input(self.discriminator, discriminator,
+                                             "the discriminator", "an image")
         with torch.no_grad():
             fake = self.generator.eval()(torch.zeros((2, *self.latent), device=self.device))
             verdict = self.discriminator.eval()(
@@ -126,7 +115,7 @@ class GanRun(Run):
         if tuple(fake.shape[1:]) != self.image_shape:
             raise TrainingError(
                 f"the generator makes {format_shape(tuple(fake.shape[1:]))} but the "
-                f"discriminator's Input '{inputs[0]}' takes {format_shape(self.image_shape)}",
+                f"discriminator's Input '{name}' takes {format_shape(self.image_shape)}",
                 "Reshape the generator's output to the discriminator's Input shape.")
         if verdict[0].numel() != 1:
             raise TrainingError(
@@ -242,6 +231,22 @@ def _ends_in(graph: Graph, activation: str) -> bool:
     if source is None:
         return False
     return source.type == activation or source.params.get("activation") == activation
+
+
+def _only_input(module: fx.GraphModule, graph: Graph, network: str, what: str
+                ) -> tuple[str, tuple[int, ...]]:
+    """The name and shape of a network's one Input block.
+
+    Raises:
+        TrainingError: the network has more or fewer Inputs than one.
+    """
+    inputs = module.parts.inputs
+    if len(inputs) != 1:
+        raise TrainingError(f"{network} must have exactly one Input ({what}); it has "
+                            f"{len(inputs)}", "Remove the extra Input blocks.")
+    node = graph.node_by_name(inputs[0])
+    assert node is not None
+    return inputs[0], tuple(int(d) for d in node.params.get("shape", ()))
 
 
 def _ends_in_sigmoid(graph: Graph) -> bool:

@@ -17,9 +17,9 @@ from PySide6.QtWidgets import QDialog, QMessageBox, QProgressBar
 from netbuilder.core import fileformat
 from netbuilder.core.graph import Document
 from netbuilder.train.export import FORMATS, ExportRequest, export_document
-from netbuilder.ui import recent
 from netbuilder.ui.background import BackgroundTask
 from netbuilder.ui.export_dialog import ExportDialog
+from netbuilder.ui.files import default_folder
 from netbuilder.ui.import_dialog import ImportDialog, ImportRequest
 
 if TYPE_CHECKING:
@@ -33,13 +33,18 @@ def snapshot(doc: Document) -> Document:
     return copy
 
 
-def run_import(request: ImportRequest) -> tuple[Path, list[str]]:
-    """Traces the requested module and writes the graph and its weights (Qt-free work)."""
-    from netbuilder.compile.fx_import import import_to_files
+def run_import(request: ImportRequest) -> tuple[Path, Path, list[str]]:
+    """Traces the requested module and writes the graph and its weights (Qt-free work).
 
-    result = import_to_files(request.target, list(request.inputs), request.out,
-                             request.weights, name=request.name, search_path=request.folder)
-    return request.out, list(result.warnings)
+    Returns:
+        The graph file, the weights file and the import's warnings.
+    """
+    from netbuilder.compile.fx_import import import_target, write_import
+
+    result = import_target(request.target, list(request.inputs), name=request.name,
+                           search_path=request.folder)
+    graph, weights = write_import(result, request.out, request.weights)
+    return graph, weights, list(result.warnings)
 
 
 class ExchangeCommands(QObject):
@@ -67,8 +72,7 @@ class ExchangeCommands(QObject):
         editor = self.window.current_editor
         if editor is not None and editor.path is not None:
             return editor.path.parent
-        recent_paths = recent.recent_files()
-        return recent_paths[0].parent if recent_paths else Path.home()
+        return default_folder()
 
     # ----- export -----------------------------------------------------------------------------
     def export_dialog(self) -> None:
@@ -91,11 +95,9 @@ class ExchangeCommands(QObject):
         assert self.task is not None
         return self.task
 
-    def _exported(self, written: object, what: str) -> None:
-        files = [Path(path) for path in written] if isinstance(written, list) else []
-        names = " and ".join(path.name for path in files)
-        self.window.show_status(f"Exported {names} ({what}) to {files[0].parent}"
-                                if files else "Exported")
+    def _exported(self, written: list[Path], what: str) -> None:
+        names = " and ".join(path.name for path in written)
+        self.window.show_status(f"Exported {names} ({what}) to {written[0].parent}")
 
     # ----- import -----------------------------------------------------------------------------
     def import_dialog(self) -> None:
@@ -114,7 +116,7 @@ class ExchangeCommands(QObject):
         return self.task
 
     def _imported(self, value: object) -> None:
-        path, warnings = value  # type: ignore[misc]
+        path, weights, warnings = value  # type: ignore[misc]
         editor = self.window.open_file(path)
         if editor is None:
             return
@@ -122,8 +124,7 @@ class ExchangeCommands(QObject):
             QMessageBox.warning(self.window, "Imported with approximations",
                                 "Some parts have no block of their own:\n\n• "
                                 + "\n• ".join(warnings))
-        self.window.show_status(f"Imported {path.name}; its weights are in "
-                                f"{path.with_suffix('.pt').name}")
+        self.window.show_status(f"Imported {path.name}; its weights are in {weights.name}")
 
     # ----- running ----------------------------------------------------------------------------
     def _refuse_while_running(self) -> bool:
@@ -135,7 +136,7 @@ class ExchangeCommands(QObject):
     def _start(self, work: Callable[[], object], message: str,
                on_success: Callable[[object], None], headline: str) -> None:
         # The task has no Qt parent: closing the window mid-export must not delete the object
-        # a pool thread is about to emit from. Its signals reach this object's own methods,
+        # a worker thread is about to emit from. Its signals reach this object's own methods,
         # which Qt disconnects when the window goes.
         task = BackgroundTask(work)
         task.succeeded.connect(self._succeeded)

@@ -51,13 +51,14 @@ def nbg_paths(mime: QMimeData) -> list[Path]:
     return [path for path in paths if path.suffix == fileformat.SUFFIX]
 
 
-def _default_folder() -> Path:
+def default_folder() -> Path:
+    """Where file dialogs start: the newest recent file's folder, else Documents."""
     recent_paths = recent.recent_files()
     if recent_paths:
         return recent_paths[0].parent
     documents = QStandardPaths.writableLocation(
         QStandardPaths.StandardLocation.DocumentsLocation)
-    return Path(documents) if documents else Path.home()
+    return Path(documents) if documents and Path(documents).is_dir() else Path.home()
 
 
 class FileCommands:
@@ -132,7 +133,7 @@ class FileCommands:
         self.window.focus_editor(editor)
         name = display_name(editor).replace(EXAMPLE_MARK, "").replace(RECOVERED_MARK, "")
         suggestion = editor.path if editor.path and not is_bundled_example(editor.path) \
-            else _default_folder() / f"{Path(name).stem or 'untitled'}{fileformat.SUFFIX}"
+            else default_folder() / f"{Path(name).stem or 'untitled'}{fileformat.SUFFIX}"
         chosen, _ = QFileDialog.getSaveFileName(self.window, "Save graph as", str(suggestion),
                                                 FILE_FILTER)
         if not chosen:

@@ -80,6 +80,7 @@ class ImportDialog(FormDialog):
         form.addRow("&Save graph to", path_row(self.output, self._browse_output, self))
         self.import_button = self.finish_form("Import")
         self.target.textChanged.connect(self._suggest_output)
+        self.folder.textChanged.connect(lambda _: self._suggest_output(self.target.text()))
 
     def _suggest_output(self, target: str) -> None:
         class_name = target.rpartition(":")[2].strip()
