@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication
 
 from netbuilder import resources
 from netbuilder.ui import theme
+from netbuilder.ui.gc_guard import GuiThreadCollector
 from netbuilder.ui.main_window import APP_NAME, MainWindow
 from netbuilder.ui.window_state import saved_theme
 
@@ -61,4 +62,8 @@ def main(path: str | None = None) -> int:
     # at the 95th percentile on a 1,000-block graph, tests/benchmarks/bench_editor.py).
     gc.collect()
     gc.freeze()
-    return app.exec()
+    collector = GuiThreadCollector(app)
+    try:
+        return app.exec()
+    finally:
+        collector.stop()

@@ -2,20 +2,25 @@
 
 The work is a plain callable; it must not touch widgets. Its result or its error comes back as
 a signal, delivered on the GUI thread because the :class:`BackgroundTask` lives there.
+
+The work runs on a plain Python thread, not a QRunnable: a Python subclass of QRunnable
+handed to QThreadPool has a wrapper the GUI thread's garbage collector may reach while the
+pool still runs it, which aborted the process now and then in tests.
 """
 
 from __future__ import annotations
 
+import threading
 import traceback
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, Signal
 
 from netbuilder.core.errors import NetbuilderError
 
 
 class BackgroundTask(QObject):
-    """One call of ``work`` on Qt's thread pool.
+    """One call of ``work`` on a worker thread.
 
     Signals:
         succeeded(object): the value ``work`` returned.
@@ -30,18 +35,23 @@ class BackgroundTask(QObject):
         super().__init__(parent)
         self._work = work
         self.running = False
+        self._thread: threading.Thread | None = None
 
     def start(self) -> None:
         self.running = True
         self.succeeded.connect(self._done)
         self.failed.connect(self._done)
-        QThreadPool.globalInstance().start(_Runner(self))
+        # A daemon thread: quitting the app mid-export must not wait for it. Exports write
+        # atomically, so a cut-off one leaves the target file as it was.
+        self._thread = threading.Thread(target=self.run_here, name="netbuilder-background",
+                                        daemon=True)
+        self._thread.start()
 
     def _done(self, _value: object = None) -> None:
         self.running = False
 
     def run_here(self) -> None:
-        """Runs the work on the calling thread (the pool calls this)."""
+        """Runs the work on the calling thread (the worker thread calls this)."""
         try:
             value = self._work()
         except NetbuilderError as error:
@@ -54,11 +64,3 @@ class BackgroundTask(QObject):
         else:
             self.succeeded.emit(value)
 
-
-class _Runner(QRunnable):
-    def __init__(self, task: BackgroundTask) -> None:
-        super().__init__()
-        self._task = task
-
-    def run(self) -> None:
-        self._task.run_here()

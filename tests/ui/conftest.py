@@ -13,8 +13,17 @@ from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QStandardPaths
 from PySide6.QtWidgets import QApplication
 
 from netbuilder.ui import theme
+from netbuilder.ui.gc_guard import GuiThreadCollector
 from netbuilder.ui.main_window import MainWindow
 from tests.ui.shell_support import FakeDialogs, close_quietly, shell_environment, show_window
+
+
+@pytest.fixture(autouse=True, scope="session")
+def gui_thread_collection(qapp: object) -> Iterator[None]:
+    """Garbage collection on the GUI thread only, as the app runs it (see ui/gc_guard.py)."""
+    collector = GuiThreadCollector()
+    yield
+    collector.stop()
 
 
 @pytest.fixture(autouse=True)
