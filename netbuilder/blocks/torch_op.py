@@ -22,6 +22,7 @@ Importing this module does not import torch; the build function does.
 from __future__ import annotations
 
 import json
+import keyword
 from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
@@ -232,7 +233,10 @@ def _shape_rule(params: Mapping[str, Any], inputs: Mapping[str, TensorSpec]
     if resolve_name not in _ALLOWED:
         raise ShapeError(f"'{resolve_name}' is not an allow-listed function", "function")
     _check_template(parse_json(params["args"], "args", list), params["inputs"], "args")
-    for value in parse_json(params["kwargs"], "kwargs", dict).values():
+    for key, value in parse_json(params["kwargs"], "kwargs", dict).items():
+        if not _is_argument_name(key):
+            raise ShapeError(f"has the keyword {key[:40]!r}, which is not a Python argument "
+                             "name", "kwargs")
         _check_template(value, params["inputs"], "kwargs")
     recorded = parse_specs(params["input_shapes"], "input_shapes")
     outputs = parse_specs(params["output_shapes"], "output_shapes")
@@ -250,6 +254,12 @@ def _shape_rule(params: Mapping[str, Any], inputs: Mapping[str, TensorSpec]
                          "rebuild this step from blocks")
     ports = [port.name for port in _output_ports(params)]
     return dict(zip(ports, outputs, strict=True))
+
+
+def _is_argument_name(key: str) -> bool:
+    """A keyword a call can take: an ASCII identifier, not a keyword, not private."""
+    return (key.isascii() and key.isidentifier() and not keyword.iskeyword(key)
+            and not key.startswith("_"))
 
 
 def _describe(spec: TensorSpec) -> str:

@@ -8,6 +8,7 @@ read like hand-written PyTorch. Multi-output blocks are unpacked with ``operator
 
 from __future__ import annotations
 
+import functools
 import operator
 import re
 from dataclasses import dataclass
@@ -172,6 +173,7 @@ class _Emitter:
 
     def _call(self, flat_id: str, spec: Any, args: list[fx.Node]) -> fx.Node:
         node = self.flat.nodes[flat_id]
+        _check_path(node.path)
         info = self.analysis.flat[flat_id]
         module = spec.build(node.params, info.inputs)
         self.modules[node.path] = module
@@ -184,6 +186,20 @@ class _Emitter:
                 self.values[(flat_id, port)] = self.graph.call_function(
                     operator.getitem, (value, index))
         return value
+
+
+@functools.cache
+def _module_attributes() -> frozenset[str]:
+    """What the running torch's GraphModule and ModuleDict define (core's list may lag)."""
+    return frozenset(dir(fx.GraphModule)) | frozenset(dir(nn.ModuleDict))
+
+
+def _check_path(path: str) -> None:
+    """Refuses a block path that would shadow a module attribute (the core checks names too)."""
+    for part in path.split("."):
+        if part in _module_attributes() or part.startswith("_"):
+            raise GraphError(f"block {path}: the name '{part}' is used by PyTorch modules "
+                             "themselves; rename the block")
 
 
 def _model_inputs(emitter: _Emitter) -> set[str]:

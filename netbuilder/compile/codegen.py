@@ -11,20 +11,22 @@ given one, and runs a random batch.
 
 from __future__ import annotations
 
+import ast
 import io
 import os
 import re
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import torch
 from torch import fx, nn
 
+from netbuilder.compile import pysource
 from netbuilder.compile.builder import compile_network
 from netbuilder.compile.codegen_forward import ClassWriter, CodegenError, Naming
-from netbuilder.compile.codegen_modules import literal
 from netbuilder.compile.codegen_source import HEADER_IMPORTS, definitions_source
+from netbuilder.compile.pysource import literal
 from netbuilder.compile.weights import load_weights
 from netbuilder.core import fileformat
 from netbuilder.core.graph import Document
@@ -38,11 +40,35 @@ PathLike = str | os.PathLike[str]
 _DEFAULT_INT_HIGH = 2
 
 
-def class_name_for(network: str) -> str:
-    """``generator`` -> ``Generator``, ``my-net 2`` -> ``MyNet2``; ``Network`` if nothing fits."""
+#: Top-level names of the exported model file besides its class and the copied definitions.
+MODULE_NAMES = ("NETWORK", "example_inputs", "read_state_dict")
+
+
+def class_name_for(network: str, taken: Iterable[str] = ()) -> str:
+    """``generator`` -> ``Generator``, ``my-net 2`` -> ``MyNet2``; ``Network`` if nothing fits.
+
+    A name in ``taken`` (a class copied into the file, one of its functions) gets ``Net``
+    appended until it is free.
+    """
     words = re.split(r"[^A-Za-z0-9]+", network)
     name = "".join(word[:1].upper() + word[1:] for word in words if word)
-    return name if name and name[0].isalpha() else "Network"
+    name = name if name and name[0].isalpha() and name.isascii() else "Network"
+    taken = set(taken)
+    while name in taken:
+        name += "Net"
+    return pysource.name(name, taken)
+
+
+def defined_names(source: str) -> set[str]:
+    """The names a module's top-level statements define (classes, functions, constants)."""
+    names = set()
+    for stmt in ast.parse(source).body:
+        if isinstance(stmt, ast.ClassDef | ast.FunctionDef):
+            names.add(stmt.name)
+        elif isinstance(stmt, ast.Assign | ast.AnnAssign):
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            names |= {t.id for t in targets if isinstance(t, ast.Name)}
+    return names
 
 
 def output_ports(doc: Document, network: str) -> dict[str, list[str]]:
@@ -106,12 +132,18 @@ def python_source(doc: Document, network: str | None = None, *,
     """
     name = doc.network(network).name
     module = compile_network(doc, name)
-    class_name = class_name or class_name_for(name)
-    if not class_name.isidentifier():
-        raise CodegenError(f"class name {class_name!r} is not a Python name")
     naming = Naming(module.graph, output_ports(doc, name))
     writer = ClassWriter(module, naming)
     nodes = list(module.graph.nodes)
+    definitions, _ = definitions_source(writer.classes(nodes))
+    taken = defined_names(definitions) | set(MODULE_NAMES) | set(HEADER_IMPORTS)
+    if class_name is None:
+        class_name = class_name_for(name, taken)
+    else:
+        try:
+            pysource.name(class_name, taken)
+        except pysource.UnsafeCodeError as error:
+            raise CodegenError(f"class name {class_name!r} cannot be used: {error}") from None
     inputs = [n for n in nodes if n.op == "placeholder"]
     returns = _returns(module)
     parts = module.parts
@@ -120,7 +152,6 @@ def python_source(doc: Document, network: str | None = None, *,
                           parts.outputs)
     code = writer.write(class_name, doc_text, nodes, inputs, returns,
                         "Returns " + ", ".join(parts.outputs) + ".")
-    definitions, _ = definitions_source(code.classes)
     parameters = sum(p.numel() for p in module.parameters())
     tail = _main_block(class_name, name, [specs[str(n.target)] for n in inputs],
                        list(parts.outputs), _int_high(module), default_weights)
@@ -130,7 +161,11 @@ def python_source(doc: Document, network: str | None = None, *,
 
 
 def assemble(first_line: str, usage: str, body: str, extra_imports: Sequence[str] = ()) -> str:
-    """A module: docstring, ``from __future__``, the imports the body uses, the body."""
+    """A module: docstring, ``from __future__``, the imports the body uses, the body.
+
+    Raises:
+        CodegenError: the result is not valid Python (a bug of the generator: never shipped).
+    """
     imports = list(dict.fromkeys([*extra_imports, *header_imports(body)]))
     # Standard library first, then numpy and torch, as isort orders them.
     def order(line: str) -> tuple[bool, str]:
@@ -142,9 +177,15 @@ def assemble(first_line: str, usage: str, body: str, extra_imports: Sequence[str
     blocks = ["\n".join(group) for group in (standard, third_party) if group]
     # Two blank lines before a def or class, one before a constant (as isort leaves them).
     gap = "\n\n\n" if re.match(r"(class|def|@)", body) else "\n\n"
-    first_line = "\n".join(textwrap.wrap(first_line, 96))
-    return (f'"""{first_line}\n\n{usage.strip()}\n"""\n\nfrom __future__ import annotations\n\n'
-            + "\n\n".join(blocks) + gap + body.rstrip() + "\n")
+    text = "\n".join(textwrap.wrap(first_line, 96)) + "\n\n" + usage.strip()
+    source = (pysource.docstring(text, 0, wrap=False) + "\n\nfrom __future__ import annotations\n\n"
+              + "\n\n".join(blocks) + gap + body.rstrip() + "\n")
+    try:
+        ast.parse(source)
+    except SyntaxError as error:
+        raise CodegenError(f"the generated code does not parse (line {error.lineno}): "
+                           "please report this as a netbuilder bug") from None
+    return source
 
 
 _USAGE = """
@@ -188,9 +229,10 @@ def example_inputs_code(specs: Sequence[tuple[tuple[int, ...], str]], int_high: 
     """A function that draws a random batch of the model's inputs."""
     values = []
     for shape, dtype in specs:
-        size = ", ".join(["batch", *map(str, shape)])
+        size = ", ".join(["batch", *map(literal, shape)])
         if dtype == "int64":
-            values.append(f"torch.randint(0, {int_high}, ({size}{',' if not shape else ''}))")
+            values.append(f"torch.randint(0, {literal(int_high)}, "
+                          f"({size}{',' if not shape else ''}))")
         else:
             values.append(f"torch.randn({size})")
     joined = ", ".join(values) + ("," if len(values) == 1 else "")
@@ -231,10 +273,11 @@ def _main_block(cls: str, network: str, specs: Sequence[tuple[tuple[int, ...], s
                 outputs: list[str], int_high: int, default_weights: str | None) -> str:
     default = "None"
     if default_weights is not None:
-        default = f"str(Path(__file__).with_name({default_weights!r}))"
+        default = f"str(Path(__file__).with_name({literal(default_weights)}))"
     return (f"NETWORK = {literal(network)}\n\n\n" + example_inputs_code(specs, int_high) + "\n"
             + _READ_WEIGHTS + "\n"
-            + _MAIN.format(cls=cls, default=default, outputs=tuple(outputs)).rstrip())
+            + _MAIN.format(cls=pysource.name(cls), default=default,
+                           outputs=literal(tuple(outputs))).rstrip())
 
 
 def write_python(doc: Document, path: PathLike, network: str | None = None,

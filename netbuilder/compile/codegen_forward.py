@@ -10,22 +10,18 @@ constructor and statements, and lays them out as ``__init__`` and ``forward``.
 from __future__ import annotations
 
 import operator
-import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from torch import fx
 
-from netbuilder.compile.codegen_modules import (
-    BlockCode,
-    UnsupportedModuleError,
-    identifier,
-    render_module,
-)
+from netbuilder.compile import pysource
+from netbuilder.compile.codegen_modules import BlockCode, UnsupportedModuleError, render_module
 from netbuilder.core.errors import NetbuilderError
 
-#: Names the generated file uses for itself; a block called ``torch`` gets ``torch_``.
-RESERVED = frozenset({"self", "torch", "nn", "F", "math", "operator", "sys", "Path"})
+#: Names a forward's variables must not shadow: the module's own imports and the builtins its
+#: expressions call (``slice``, ``float``). A block called ``torch`` gets ``torch_2``.
+RESERVED = pysource.BUILTIN_NAMES
 
 
 class CodegenError(NetbuilderError):
@@ -55,29 +51,22 @@ class Naming:
     def __init__(self, graph: fx.Graph, ports: Mapping[str, Sequence[str]]) -> None:
         self.names: dict[fx.Node, str] = {}
         self.ports = ports
-        self.used: set[str] = set(RESERVED)
+        self.scope = pysource.Names(RESERVED)
         for node in graph.nodes:
             if node.op == "placeholder":
-                self.names[node] = self._fresh(identifier(str(node.target)))
+                self.names[node] = self.scope.fresh(str(node.target))
             elif node.op == "call_module":
-                base = identifier(str(node.target))
+                base = pysource.identifier_from(str(node.target))
                 unpacked = [u for u in node.users if _is_getitem(u)]
                 if not unpacked:
-                    self.names[node] = self._fresh(base)
+                    self.names[node] = self.scope.fresh(base)
                     continue
                 port_names = list(ports.get(str(node.target), ()))
                 for user in sorted(unpacked, key=lambda u: int(u.args[1])):  # type: ignore[arg-type]
                     index = int(user.args[1])  # type: ignore[arg-type]
                     suffix = port_names[index] if index < len(port_names) else str(index)
-                    self.names[user] = self._fresh(base if index == 0 else f"{base}_{suffix}")
-
-    def _fresh(self, name: str) -> str:
-        candidate, number = name, 2
-        while candidate in self.used:
-            candidate = f"{name}_{number}"
-            number += 1
-        self.used.add(candidate)
-        return candidate
+                    self.names[user] = self.scope.fresh(base if index == 0
+                                                        else f"{base}_{suffix}")
 
     def __getitem__(self, node: fx.Node) -> str:
         return self.names[node]
@@ -111,6 +100,23 @@ class ClassWriter:
             raise CodegenError(f"block {target} cannot be written as PyTorch code: {error}",
                                target) from None
 
+    def classes(self, nodes: Iterable[fx.Node]) -> list[type]:
+        """The netbuilder classes that the code of ``nodes`` needs copied in, in order."""
+        found: list[type] = []
+        for node in nodes:
+            if node.op == "call_module":
+                found += [c for c in self.block_code(node).classes if c not in found]
+        return found
+
+    @staticmethod
+    def attribute(target: str) -> str:
+        """``self.<block path>``, checked (a graph file names the blocks)."""
+        try:
+            return pysource.attribute(target)
+        except pysource.UnsafeCodeError as error:
+            raise CodegenError(f"block {target!r} cannot be written as PyTorch code: {error}",
+                               target) from None
+
     def write(self, name: str, doc: str, nodes: Iterable[fx.Node], inputs: Sequence[fx.Node],
               returns: Sequence[fx.Node] | fx.Node | str, return_doc: str = "") -> ClassCode:
         """A class ``name`` whose forward takes ``inputs`` and computes ``nodes`` in order.
@@ -133,7 +139,7 @@ class ClassWriter:
                 continue
             code = self.block_code(node)
             target = str(node.target)
-            attribute = "self." + target
+            attribute = self.attribute(target)
             if code.init is not None:
                 init += self._containers(target, containers)
                 init.append(f"{attribute} = {code.init}")
@@ -149,7 +155,7 @@ class ClassWriter:
         args = "".join(f", {self.naming[i]}: torch.Tensor" for i in inputs)
         result = "torch.Tensor" if isinstance(returns, fx.Node | str) else (
             "tuple[" + ", ".join("torch.Tensor" for _ in returns) + "]")
-        lines = [f"class {name}(nn.Module):", _docstring(doc, 4), "",
+        lines = [f"class {pysource.name(name)}(nn.Module):", pysource.docstring(doc, 4), "",
                  "    def __init__(self) -> None:", "        super().__init__()"]
         lines += [wrap_call("        " + line) for line in init]
         signature = f"    def forward(self{args}) -> {result}:"
@@ -159,7 +165,7 @@ class ClassWriter:
             signature = f"    def forward(\n        self,\n{params}    ) -> {result}:"
         lines += ["", signature]
         if return_doc:
-            lines.append(_docstring(return_doc, 8))
+            lines.append(pysource.docstring(return_doc, 8))
         lines += ["        " + line for line in body]
         return ClassCode("\n".join(lines), classes)
 
@@ -171,8 +177,8 @@ class ClassWriter:
         return ", ".join(self.naming[unpacked[i]] if i in unpacked else "_"
                          for i in range(count))
 
-    @staticmethod
-    def _containers(target: str, made: set[str]) -> list[str]:
+    @classmethod
+    def _containers(cls, target: str, made: set[str]) -> list[str]:
         """``self.encoder = nn.ModuleDict()`` before the first block of a group instance."""
         lines = []
         parts = target.split(".")[:-1]
@@ -180,16 +186,22 @@ class ClassWriter:
             path = ".".join(parts[:depth])
             if path not in made:
                 made.add(path)
-                lines.append(f"self.{path} = nn.ModuleDict()  # group instance {path}")
+                lines.append(f"{cls.attribute(path)} = nn.ModuleDict()  "
+                             + pysource.comment(f"group instance {path}"))
         return lines
 
 
 def _split_arguments(text: str) -> list[str]:
     """Top-level comma-separated parts of an argument list (brackets and quotes respected)."""
-    parts, depth, quote, start = [], 0, "", 0
+    parts, depth, quote, start, escaped = [], 0, "", 0, False
     for index, char in enumerate(text):
         if quote:
-            quote = "" if char == quote and text[index - 1] != "\\" else quote
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == quote:
+                quote = ""
         elif char in "\"'":
             quote = char
         elif char in "([{":
@@ -221,14 +233,3 @@ def wrap_call(line: str, width: int = 100) -> str:
             current += ("" if current.endswith("(") else " ") + piece
     lines.append(current)
     return "\n".join(lines)
-
-
-def _docstring(text: str, indent: int) -> str:
-    pad = " " * indent
-    lines = []
-    for paragraph in text.strip().splitlines():
-        lines += textwrap.wrap(paragraph, 96 - indent) or [""]
-    if len(lines) == 1 and len(lines[0]) + indent + 6 <= 100:
-        return f'{pad}"""{lines[0]}"""'
-    body = "\n".join((pad + line) if line else "" for line in lines)
-    return f'{pad}"""{body.lstrip()}\n{pad}"""'

@@ -15,8 +15,6 @@ Reshape, Concatenate, Sampling) need no attribute at all.
 
 from __future__ import annotations
 
-import keyword
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,13 +23,15 @@ from torch import nn
 
 from netbuilder.blocks import modules as nb
 from netbuilder.blocks import torch_conv, torch_sequence
+from netbuilder.compile.pysource import UnsafeCodeError, literal
 
 #: (target variable, expression) -> statements. An activation applied to an expression.
 Activation = Callable[[str, str], list[str]]
 
 
 class UnsupportedModuleError(LookupError):
-    """A built module has no code form; the caller names the block."""
+    """A built module has no code form (or a value that cannot be written); the caller names
+    the block."""
 
 
 @dataclass(frozen=True)
@@ -52,28 +52,9 @@ class BlockCode:
     classes: tuple[type, ...] = ()
 
 
-# --- literals -------------------------------------------------------------------------------
-
-
-def literal(value: Any) -> str:
-    """Python source for a constant: numbers, bools, None, strings and tuples/lists of them."""
-    if isinstance(value, bool) or value is None:
-        return repr(value)
-    if isinstance(value, float):
-        if math.isinf(value) or math.isnan(value):
-            return f'float("{value}")'
-        return repr(value)
-    if isinstance(value, str):
-        # Double quotes, as in the copied netbuilder source.
-        return f'"{value}"' if value.isprintable() and not set(value) & {'"', "\\"} else repr(value)
-    if isinstance(value, int):
-        return repr(value)
-    if isinstance(value, tuple):
-        inner = ", ".join(literal(v) for v in value)
-        return f"({inner},)" if len(value) == 1 else f"({inner})"
-    if isinstance(value, list):
-        return "[" + ", ".join(literal(v) for v in value) + "]"
-    raise UnsupportedModuleError(f"cannot write the constant {value!r} as code")
+# --- values -------------------------------------------------------------------------------
+# Every number, flag and text read back from a module goes through ``literal``
+# (netbuilder.compile.pysource), so nothing from a graph file reaches the code unchecked.
 
 
 def _size(value: Any) -> Any:
@@ -100,14 +81,11 @@ def keywords(name: str, first: Any, **options: Any) -> str:
     return call(name, [first], [(key, value, ALWAYS) for key, value in options.items()])
 
 
-def _assign(expression: str) -> Callable[[str, str, Sequence[str]], list[str]]:
-    """Statements for a block whose forward is one expression of its attribute and args.
-
-    ``expression`` is formatted with ``{m}`` (the attribute) and ``{args}`` / ``{a0}``, ...
-    """
-    def statements(targets: str, attribute: str, args: Sequence[str]) -> list[str]:
-        named = {f"a{i}": arg for i, arg in enumerate(args)}
-        return [f"{targets} = " + expression.format(m=attribute, args=", ".join(args), **named)]
+def _assign(expression: Callable[[Sequence[str]], str]
+            ) -> Callable[[str, str, Sequence[str]], list[str]]:
+    """Statements for a block whose forward is one expression of its argument variables."""
+    def statements(targets: str, _attribute: str, args: Sequence[str]) -> list[str]:
+        return [f"{targets} = {expression(args)}"]
 
     return statements
 
@@ -122,7 +100,10 @@ def _module_call(targets: str, attribute: str, args: Sequence[str]) -> list[str]
 def activation_code(module: nn.Module) -> Activation:
     """How a Dense or convolution layer's activation submodule reads in ``forward``."""
     def wrap(template: str) -> Activation:
-        return lambda target, expr: [f"{target} = " + template.format(expr)]
+        # Only the expression goes in: the literals were written before, so no "{" of theirs
+        # can be taken for a field.
+        before, _, after = template.partition("{}")
+        return lambda target, expr: [f"{target} = {before}{expr}{after}"]
 
     kind = type(module)
     if kind is nn.Identity:
@@ -134,13 +115,14 @@ def activation_code(module: nn.Module) -> Activation:
     if kind is nn.Tanh:
         return wrap("torch.tanh({})")
     if isinstance(module, nn.LeakyReLU):
-        return wrap(f"F.leaky_relu({{}}, {literal(module.negative_slope)})")
+        return wrap("F.leaky_relu({}, " + literal(module.negative_slope) + ")")
     if isinstance(module, nn.GELU):
-        extra = "" if module.approximate == "none" else f", approximate={module.approximate!r}"
-        return wrap(f"F.gelu({{}}{extra})")
+        extra = "" if module.approximate == "none" else (
+            ", approximate=" + literal(module.approximate))
+        return wrap("F.gelu({}" + extra + ")")
     if isinstance(module, nn.Softmax | nn.LogSoftmax):
         name = "softmax" if isinstance(module, nn.Softmax) else "log_softmax"
-        return wrap(f"torch.{name}({{}}, dim={module.dim})")
+        return wrap(f"torch.{name}({{}}, dim=" + literal(module.dim) + ")")
     if kind is nb.Step or kind is nb.Sign:
         # Both read their input twice: name it first.
         rule = _step if kind is nb.Step else _sign
@@ -228,7 +210,7 @@ def _conv_transpose(module: torch_conv.ConvTranspose2d) -> BlockCode:
         ("dilation", _size(module.dilation), 1),
     ])
     act = activation_code(module.activation)
-    trim = ", ".join(f":-{t}" if t else ":" for t in module.trim)
+    trim = ", ".join(f":-{literal(t)}" if t else ":" for t in module.trim)
 
     def statements(targets: str, attribute: str, args: Sequence[str]) -> list[str]:
         expr = f"{attribute}({args[0]})"
@@ -342,28 +324,31 @@ def _joined(operator_text: str) -> Callable[[str, str, Sequence[str]], list[str]
 
 
 def _concatenate(module: nb.Concatenate) -> BlockCode:
-    return BlockCode(None, _assign(f"torch.cat(({{args}}), dim={module.dim})"))
+    dim = literal(module.dim)
+    return BlockCode(None, _assign(lambda args: f"torch.cat(({', '.join(args)}), dim={dim})"))
 
 
 def _reshape(module: nb.Reshape) -> BlockCode:
-    sizes = ", ".join(str(s) for s in module.shape)
-    return BlockCode(None, _assign(f"{{a0}}.reshape({{a0}}.shape[0], {sizes})"))
+    sizes = ", ".join(literal(s) for s in module.shape)
+    return BlockCode(None, _assign(lambda a: f"{a[0]}.reshape({a[0]}.shape[0], {sizes})"))
 
 
 def _permute(module: nb.Permute) -> BlockCode:
-    return BlockCode(None, _assign("{a0}.permute(" + ", ".join(map(str, module.dims)) + ")"))
+    dims = ", ".join(literal(d) for d in module.dims)
+    return BlockCode(None, _assign(lambda a: f"{a[0]}.permute({dims})"))
 
 
 def _global_pool(module: nb.GlobalAvgPool) -> BlockCode:
     if module.over == "sequence":
-        return BlockCode(None, _assign("{a0}.mean(dim=1)"))
-    return BlockCode(None, _assign("{a0}.flatten(2).mean(dim=2)"))
+        return BlockCode(None, _assign(lambda a: f"{a[0]}.mean(dim=1)"))
+    return BlockCode(None, _assign(lambda a: f"{a[0]}.flatten(2).mean(dim=2)"))
 
 
 def _sampling(module: nb.Sampling) -> BlockCode:
     # The reparameterisation trick; in eval mode the mean, so outputs are deterministic.
     return BlockCode(None, _assign(
-        "{a0} + torch.exp(0.5 * {a1}) * torch.randn_like({a0}) if self.training else {a0}"))
+        lambda a: f"{a[0]} + torch.exp(0.5 * {a[1]}) * torch.randn_like({a[0]}) "
+                  f"if self.training else {a[0]}"))
 
 
 def _flatten(module: nn.Flatten) -> BlockCode:
@@ -443,6 +428,13 @@ def render_module(module: nn.Module) -> BlockCode:
     Raises:
         UnsupportedModuleError: the module's class has no code form.
     """
+    try:
+        return _render(module)
+    except UnsafeCodeError as error:
+        raise UnsupportedModuleError(str(error)) from None
+
+
+def _render(module: nn.Module) -> BlockCode:
     renderer = _RENDERERS.get(type(module))
     if renderer is None:
         from netbuilder.compile.codegen_torch_op import render_torch_op
@@ -454,13 +446,3 @@ def render_module(module: nn.Module) -> BlockCode:
                 "form yet")
         return rendered
     return renderer(module)
-
-
-def identifier(name: str) -> str:
-    """A Python name for a block path: ``encoder.attention`` -> ``encoder_attention``."""
-    text = "".join(ch if ch.isalnum() or ch == "_" else "_" for ch in name)
-    if not text or text[0].isdigit():
-        text = "_" + text
-    if keyword.iskeyword(text):
-        text += "_"
-    return text

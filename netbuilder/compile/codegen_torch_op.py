@@ -12,7 +12,9 @@ from typing import Any
 
 from torch import nn
 
-from netbuilder.compile.codegen_modules import BlockCode, UnsupportedModuleError, literal
+from netbuilder.blocks.torch_op import ARG_DTYPES, FUNCTIONS, MAX_INPUTS
+from netbuilder.compile.codegen_modules import BlockCode, UnsupportedModuleError
+from netbuilder.compile.pysource import UnsafeCodeError, literal, name
 
 _INFIX = {"add": "+", "sub": "-", "mul": "*", "truediv": "/", "floordiv": "//",
           "matmul": "@", "pow": "**"}
@@ -26,6 +28,15 @@ def render_torch_op(module: nn.Module) -> BlockCode | None:
     function: str = module.function
     args: list[Any] = module.args
     kwargs: dict[str, Any] = module.kwargs
+    if function not in FUNCTIONS:
+        raise UnsupportedModuleError(f"{function!r} is not an allow-listed function")
+
+    try:
+        # Written once with stand-in variables: a value that cannot be code is refused here,
+        # before any file is written.
+        _expression(function, args, kwargs, [f"x{i}" for i in range(MAX_INPUTS)])
+    except UnsafeCodeError as error:
+        raise UnsupportedModuleError(str(error)) from None
 
     def statements(targets: str, _attribute: str, tensors: Sequence[str]) -> list[str]:
         return [f"{targets} = {_expression(function, args, kwargs, tensors)}"]
@@ -35,20 +46,22 @@ def render_torch_op(module: nn.Module) -> BlockCode | None:
 
 def _expression(function: str, args: list[Any], kwargs: dict[str, Any],
                 tensors: Sequence[str]) -> str:
-    namespace, name = function.split(".")
+    namespace, method = function.split(".")
+    method = name(method)
     values = [_value(a, tensors) for a in args]
-    keywords = [f"{key}={_value(v, tensors)}" for key, v in kwargs.items()]
+    keywords = [f"{name(key)}={_value(v, tensors)}" for key, v in kwargs.items()]
     if namespace == "operator" and not keywords:
-        if name == "getitem" and len(args) == 2:
+        if method == "getitem" and len(args) == 2:
             return f"{values[0]}[{_index(args[1], tensors)}]"
-        if name == "neg" and len(values) == 1:
+        if method == "neg" and len(values) == 1:
             return f"-{values[0]}"
-        if name in _INFIX and len(values) == 2:
-            return f"{values[0]} {_INFIX[name]} {values[1]}"
+        if method in _INFIX and len(values) == 2:
+            return f"{values[0]} {_INFIX[method]} {values[1]}"
     if namespace == "Tensor" and args and _is_input(args[0]):
-        return f"{values[0]}.{name}({', '.join(values[1:] + keywords)})"
-    owner = {"Tensor": "torch.Tensor", "torch": "torch", "F": "F", "operator": "operator"}
-    return f"{owner[namespace]}.{name}({', '.join(values + keywords)})"
+        return f"{values[0]}.{method}({', '.join(values[1:] + keywords)})"
+    owner = {"Tensor": "torch.Tensor", "torch": "torch", "F": "F", "operator": "operator"}[
+        namespace]
+    return f"{owner}.{method}({', '.join(values + keywords)})"
 
 
 def _is_input(value: Any) -> bool:
@@ -63,6 +76,8 @@ def _value(value: Any, tensors: Sequence[str]) -> str:
         return literal(value)
     ((key, item),) = value.items()
     if key == "input":
+        if type(item) is not int or not 0 <= item < len(tensors):
+            raise UnsupportedModuleError(f"a PyTorch op argument refers to input {item!r}")
         return tensors[item]
     if key == "batch":
         return f"{tensors[0]}.shape[0]"
@@ -73,8 +88,8 @@ def _value(value: Any, tensors: Sequence[str]) -> str:
         return f"({parts[0]},)" if len(parts) == 1 else "(" + ", ".join(parts) + ")"
     if key == "slice":
         return "slice(" + ", ".join(_value(v, tensors) for v in item) + ")"
-    if key == "dtype":
-        return f"torch.{item}"
+    if key == "dtype" and item in ARG_DTYPES:
+        return f"torch.{name(item)}"
     raise UnsupportedModuleError(f"a PyTorch op argument {value!r} has no code form")
 
 

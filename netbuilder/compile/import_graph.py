@@ -34,6 +34,7 @@ from netbuilder.compile.import_trace import (
 from netbuilder.core.builder import GraphBuilder
 from netbuilder.core.errors import NetbuilderError
 from netbuilder.core.graph import Node
+from netbuilder.core.names import RESERVED_NODE_NAMES
 from netbuilder.core.params import MAX_STR
 from netbuilder.core.tensor import TensorSpec
 
@@ -71,7 +72,7 @@ class Missing:
 
 Value = Wire | Const | Parts | Missing
 
-_MODULE_ATTRIBUTES = frozenset(dir(nn.Module))
+_MODULE_ATTRIBUTES = frozenset(dir(nn.Module)) | RESERVED_NODE_NAMES
 
 
 def allow_listed(node: fx.Node) -> str | None:
@@ -127,9 +128,10 @@ class Assembler:
 
     def name(self, base: str) -> str:
         """A free node name close to ``base`` (fx names and module paths, made identifiers)."""
-        stem = "".join(c if c.isalnum() or c == "_" else "_" for c in base).strip("_")[:56]
+        stem = "".join(c if c.isascii() and (c.isalnum() or c == "_") else "_"
+                       for c in base).strip("_")[:56]
         stem = stem or "node"
-        if stem[0].isdigit():
+        if not stem[0].isalpha():
             stem = "n_" + stem
         if keyword.iskeyword(stem) or stem in _MODULE_ATTRIBUTES:
             stem += "_"  # a submodule may not shadow nn.Module's own attributes

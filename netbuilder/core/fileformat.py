@@ -28,7 +28,8 @@ from typing import Any
 
 from netbuilder.core.blockspec import Catalogue
 from netbuilder.core.errors import GraphError, GraphFileError
-from netbuilder.core.graph import GROUP, NETWORK, Document, Graph, check_identifier
+from netbuilder.core.graph import GROUP, NETWORK, Document, Graph
+from netbuilder.core.names import check_identifier, check_node_name
 from netbuilder.core.serialize import (
     edge_from_dict,
     edge_to_dict,
@@ -187,6 +188,8 @@ def _build_document(data: dict[str, Any], catalogue: Catalogue) -> Document:
             _read_graph(doc, graph_data, kind, seen_ids)
     if not doc.networks:
         raise ValueError("the file holds no network")
+    for graph in doc.graphs.values():
+        _check_edge_ports(doc, graph)
 
     highest = max((int(i[1:]) for i in seen_ids if re.fullmatch(r"[nef]\d{1,15}", i)),
                   default=0)
@@ -218,7 +221,7 @@ def _read_graph(doc: Document, data: Any, kind: str, seen_ids: set[str]) -> None
         where = f"{what} '{name}', node {node.id}"
         if node.id in seen_ids:
             raise ValueError(f"{where}: id is used twice")
-        check_identifier(node.name, f"{where}: name")
+        check_node_name(node.name, f"{where}: name")
         if node.name in names:
             raise ValueError(f"{what} '{name}': two nodes are named '{node.name}'")
         upgrade_node(doc.catalogue, node, where)
@@ -246,6 +249,30 @@ def _read_graph(doc: Document, data: Any, kind: str, seen_ids: set[str]) -> None
             raise ValueError(f"{what} '{name}', frame {frame.id}: id is used twice")
         seen_ids.add(frame.id)
         graph.frames[frame.id] = frame
+
+
+def _check_edge_ports(doc: Document, graph: Graph) -> None:
+    """Refuses a wire from or into a port its block does not have (once groups are known).
+
+    Blocks of unknown type, and group instances whose definition is missing, have no known
+    ports: their wires stay, and the shape checker reports the block.
+    """
+    what = "network" if graph.kind == NETWORK else "group"
+    for edge in graph.edges.values():
+        for node_id, port, direction in ((edge.source, edge.source_port, "output"),
+                                         (edge.target, edge.target_port, "input")):
+            node = graph.nodes[node_id]
+            try:
+                ports = (doc.output_ports(node) if direction == "output"
+                         else doc.input_ports(node))
+            except (KeyError, TypeError, ValueError, GraphError):
+                continue  # params the shape checker will report
+            if not ports:
+                continue
+            if port not in {p.name for p in ports}:
+                names = ", ".join(p.name for p in ports)
+                raise ValueError(f"{what} '{graph.name}', edge {edge.id}: {node.name} has no "
+                                 f"{direction} {port!r} (its {direction}s: {names})")
 
 
 def upgrade_node(catalogue: Catalogue, node: Any, where: str) -> None:

@@ -8,8 +8,6 @@ event; they know nothing about undo (``core.commands`` does) or views (they subs
 from __future__ import annotations
 
 import copy
-import keyword
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,8 +16,10 @@ from typing import Any
 from netbuilder.core.blockspec import Catalogue, PortSpec
 from netbuilder.core.errors import GraphError
 from netbuilder.core.events import Emitter
+from netbuilder.core.names import check_identifier, check_node_name, name_stem
 
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+__all__ = ["GROUP", "NETWORK", "Document", "Edge", "Frame", "Graph", "Node", "check_identifier",
+           "check_node_name"]
 
 #: The kind of a graph in a document.
 NETWORK = "network"
@@ -119,9 +119,7 @@ class Graph:
 
     def unique_name(self, base: str) -> str:
         """``base`` followed by the smallest number that no node of this graph uses."""
-        stem = re.sub(r"[^A-Za-z0-9_]", "_", base).strip("_").lower() or "node"
-        if stem[0].isdigit():
-            stem = "n_" + stem
+        stem = name_stem(base)
         taken = {node.name for node in self.nodes.values()}
         index = 1
         while f"{stem}{index}" in taken:
@@ -274,7 +272,7 @@ class Document:
     def add_node(self, graph: Graph, node: Node, index: int | None = None) -> None:
         if any(node.id in g.nodes for g in self.graphs.values()):
             raise GraphError(f"node id '{node.id}' is already used")
-        check_identifier(node.name, "node name")
+        check_node_name(node.name)
         if graph.node_by_name(node.name) is not None:
             raise GraphError(f"'{graph.name}' already has a node named '{node.name}'")
         graph.nodes = _insert(graph.nodes, node.id, node, index)
@@ -318,7 +316,7 @@ class Document:
         self.events.emit("node_moved", graph=graph, node=node)
 
     def rename_node(self, graph: Graph, node_id: str, name: str) -> None:
-        check_identifier(name, "node name")
+        check_node_name(name)
         node = graph.nodes[node_id]
         other = graph.node_by_name(name)
         if other is not None and other is not node:
@@ -363,15 +361,6 @@ class Document:
         else:
             store[key] = copy.deepcopy(value)
         self.events.emit("settings_changed", section=section, key=key)
-
-
-def check_identifier(name: str, what: str) -> None:
-    """Raises GraphError unless ``name`` can name a Python attribute (it names submodules)."""
-    if not isinstance(name, str) or not _IDENTIFIER.match(name) or keyword.iskeyword(name):
-        raise GraphError(
-            f"{what} {name!r} is not allowed: use letters, digits and _, "
-            "starting with a letter (at most 64 characters)"
-        )
 
 
 def _insert(mapping: dict[str, Any], key: str, value: Any, index: int | None) -> dict[str, Any]:

@@ -24,17 +24,19 @@ from pathlib import Path
 
 from torch import fx
 
+from netbuilder.compile import pysource
 from netbuilder.compile.builder import compile_network
 from netbuilder.compile.codegen import (
     assemble,
     class_name_for,
+    defined_names,
     input_specs,
     output_ports,
     source_line,
 )
 from netbuilder.compile.codegen_forward import ClassWriter, Naming
-from netbuilder.compile.codegen_modules import literal
-from netbuilder.compile.codegen_source import definitions_source
+from netbuilder.compile.codegen_source import HEADER_IMPORTS, definitions_source
+from netbuilder.compile.pysource import literal
 from netbuilder.core import fileformat
 from netbuilder.core.errors import NetbuilderError
 from netbuilder.core.graph import Document
@@ -101,7 +103,11 @@ def training_script(doc: Document, network: str | None = None) -> str:
     split = _split(module, settings.recipe)
     naming = Naming(module.graph, output_ports(doc, name))
     writer = ClassWriter(module, naming)
-    class_name = class_name_for(name)
+    classes = writer.classes([*split.model_nodes, *split.loss_nodes])
+    definitions, _ = definitions_source(classes)
+    taken = (defined_names(definitions) | defined_names(_RUNTIME) | set(_CONSTANT_NAMES)
+             | set(HEADER_IMPORTS) | {"Loss"})
+    class_name = class_name_for(name, taken)
     specs = input_specs(doc, name)
     returned = ", ".join(naming[n] for n in split.returns)
     extra = len(split.returns) - len(module.parts.outputs)
@@ -114,8 +120,6 @@ def training_script(doc: Document, network: str | None = None) -> str:
     loss_code = writer.write("Loss", "The graph's loss blocks; forward returns their weighted "
                              "sum, the value to minimise.", split.loss_nodes, loss_args,
                              _weighted_sum(doc, name, split.loss_nodes, naming))
-    definitions, _ = definitions_source(model_code.classes + [
-        c for c in loss_code.classes if c not in model_code.classes])
     target_spec = specs[str(split.target.target)] if split.target is not None else None
     constants = _constants(name, settings, specs[str(split.input.target)], target_spec,
                            split.unused_parameters, class_name)
@@ -218,6 +222,12 @@ def _weighted_sum(doc: Document, network: str, loss_nodes: list[fx.Node],
 
 _DTYPES = {"float32": "torch.float32", "int64": "torch.int64"}
 
+#: The top-level names :func:`_constants` defines.
+_CONSTANT_NAMES = ("NETWORK", "RECIPE", "EPOCHS", "BATCH_SIZE", "LR", "GRAD_CLIP",
+                   "VALIDATION_SPLIT", "DROP_LAST", "SEED", "INPUT_SHAPE", "INPUT_DTYPE",
+                   "TARGET_SHAPE", "TARGET_DTYPE", "CLASSIFYING", "FIND_UNUSED_PARAMETERS",
+                   "MODEL_CLASS", "make_optimizer", "lr_factor")
+
 
 def _constants(network: str, settings: TrainingSettings,
                input_spec: tuple[tuple[int, ...], str],
@@ -228,13 +238,13 @@ def _constants(network: str, settings: TrainingSettings,
         "# What the graph's training settings say; --epochs, --batch-size and --lr override.",
         f"NETWORK = {literal(network)}",
         f"RECIPE = {literal(s.recipe)}",
-        f"EPOCHS = {s.epochs}",
-        f"BATCH_SIZE = {s.batch_size}  # per process",
+        f"EPOCHS = {literal(s.epochs)}",
+        f"BATCH_SIZE = {literal(s.batch_size)}  # per process",
         f"LR = {literal(float(s.lr))}",
         f"GRAD_CLIP = {literal(float(s.grad_clip))}  # 0: no clipping",
         f"VALIDATION_SPLIT = {literal(float(s.validation_split))}  # if the data has no x_val",
-        f"DROP_LAST = {s.drop_last}",
-        f"SEED = {s.seed}",
+        f"DROP_LAST = {literal(s.drop_last)}",
+        f"SEED = {literal(s.seed)}",
         "",
         f"INPUT_SHAPE = {literal(tuple(input_spec[0]))}  # one sample, batch excluded",
         f"INPUT_DTYPE = {_DTYPES[input_spec[1]]}",
@@ -246,9 +256,9 @@ def _constants(network: str, settings: TrainingSettings,
         lines += [f"TARGET_SHAPE = {literal(tuple(target_spec[0]))}",
                   f"TARGET_DTYPE = {_DTYPES[target_spec[1]]}"]
     lines += [
-        f"CLASSIFYING = {s.recipe in _CLASSIFYING}  # report accuracy",
-        f"FIND_UNUSED_PARAMETERS = {unused}  # some blocks feed no loss",
-        f"MODEL_CLASS = {class_name}",
+        f"CLASSIFYING = {literal(s.recipe in _CLASSIFYING)}  # report accuracy",
+        f"FIND_UNUSED_PARAMETERS = {literal(unused)}  # some blocks feed no loss",
+        f"MODEL_CLASS = {pysource.name(class_name)}",
         "",
         "",
         _optimizer_code(s).rstrip(),
@@ -272,14 +282,14 @@ def _optimizer_code(s: TrainingSettings) -> str:
     }[s.optimizer]
     return ("def make_optimizer(params: Iterable[nn.Parameter], lr: float"
             ") -> torch.optim.Optimizer:\n"
-            f'    """The {s.optimizer} optimizer of the training settings."""\n'
-            f"    return {call}\n")
+            + pysource.docstring(f"The {s.optimizer} optimizer of the training settings.", 4)
+            + f"\n    return {call}\n")
 
 
 def _schedule_code(s: TrainingSettings) -> str:
     if s.schedule == "step":
-        what = f"multiplied by {s.gamma} every {s.step_size} epochs"
-        value = f"{literal(float(s.gamma))} ** (epoch // {s.step_size})"
+        what = f"multiplied by {literal(float(s.gamma))} every {literal(s.step_size)} epochs"
+        value = f"{literal(float(s.gamma))} ** (epoch // {literal(s.step_size)})"
     elif s.schedule == "cosine":
         what = "a cosine from 1 down towards 0 over the run"
         value = "0.5 * (1.0 + math.cos(math.pi * epoch / epochs))"
@@ -287,8 +297,9 @@ def _schedule_code(s: TrainingSettings) -> str:
         what = "constant"
         value = "1.0"
     return ("def lr_factor(epoch: int, epochs: int) -> float:\n"
-            f'    """The learning rate of epoch ``epoch`` (0-based) over the base: {what}."""\n'
-            f"    return {value}\n")
+            + pysource.docstring(f"The learning rate of epoch ``epoch`` (0-based) over the base: "
+                                 f"{what}.", 4)
+            + f"\n    return {value}\n")
 
 
 def _data_doc(input_spec: tuple[tuple[int, ...], str],

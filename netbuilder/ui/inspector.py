@@ -29,9 +29,9 @@ from PySide6.QtWidgets import (
 
 from netbuilder.core.blockspec import BlockSpec
 from netbuilder.core.commands import Command, RenameNode, SetParams
-from netbuilder.core.errors import GraphError
-from netbuilder.core.graph import Node, check_identifier
+from netbuilder.core.graph import Node
 from netbuilder.core.inference import ERROR, Diagnostic
+from netbuilder.core.names import node_name_problem
 from netbuilder.core.params import ParamSpec
 from netbuilder.ui import block_docs, glyphs, theme
 from netbuilder.ui.document import DocumentWidget
@@ -518,10 +518,9 @@ class InspectorWidget(QWidget):
             return ""
         if not name:
             return "A block needs a name"
-        try:
-            check_identifier(name, "name")
-        except GraphError:
-            return "Use letters, digits and _, starting with a letter"
+        problem = node_name_problem(name)
+        if problem is not None:
+            return problem[:1].upper() + problem[1:]
         other = self.editor.doc.graph(self.graph).node_by_name(name)
         if other is not None and other.id != nodes[0].id:
             return f"Another block is already called {name}"

@@ -15,7 +15,8 @@ from typing import Any
 
 from netbuilder.core.commands.base import _Journal, _JournalCommand
 from netbuilder.core.errors import GraphError
-from netbuilder.core.graph import GROUP, Document, Edge, Graph, Node, check_identifier
+from netbuilder.core.graph import GROUP, Document, Edge, Graph, Node
+from netbuilder.core.names import check_node_name
 
 #: A block's position on the canvas, (x, y).
 Point = tuple[float, float]
@@ -204,7 +205,7 @@ def _holds_group(doc: Document, outer: str, wanted: str) -> bool:
 def _fresh_name(graph: Graph, wanted: str) -> str:
     """``wanted`` if it is a valid name free in ``graph``; else a numbered variant of it."""
     try:
-        check_identifier(wanted, "node name")
+        check_node_name(wanted)
         if graph.node_by_name(wanted) is None:
             return wanted
     except GraphError:

@@ -8,7 +8,8 @@ from collections.abc import Callable, Iterable, Sequence
 from netbuilder.core.commands.base import _Journal, _JournalCommand
 from netbuilder.core.commands.checks import PORT_TYPES, Point, _fresh_name, _label, _node_in
 from netbuilder.core.errors import GraphError
-from netbuilder.core.graph import GROUP, Document, Edge, Graph, Node, check_identifier
+from netbuilder.core.graph import GROUP, Document, Edge, Graph, Node
+from netbuilder.core.names import check_identifier, check_node_name
 
 #: Roles that cannot move into a group: the network's ends and the group's own ports.
 _UNGROUPABLE = ("input", "output", "loss", "group_input", "group_output")
@@ -216,7 +217,7 @@ def _name_ports(edges: list[Edge], base: Callable[[Edge], str], taken: set[str]
 def _unused(base: str, taken: set[str]) -> str:
     """``base`` if it is a free identifier, else ``base2``, ``base3``... (x, x2, x3)."""
     try:
-        check_identifier(base, "port name")
+        check_node_name(base, "port name")
     except GraphError:
         base = "port"
     candidate, number = base, 2
