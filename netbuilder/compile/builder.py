@@ -17,7 +17,7 @@ from typing import Any
 from torch import fx, nn
 
 from netbuilder.core.errors import GraphError
-from netbuilder.core.flatten import PASS_IN, PASS_OUT, FlatGraph
+from netbuilder.core.flatten import PASS_IN, PASS_OUT, FlatGraph, upstream
 from netbuilder.core.graph import Document
 from netbuilder.core.inference import PASS_THROUGH_ROLES, Analysis, ShapeCache, analyse
 
@@ -70,21 +70,6 @@ def compile_network(
     flat = analysis.flat_graph
     assert flat is not None
     return _Emitter(doc, flat, analysis, with_losses).emit(graph.name)
-
-
-def upstream(flat: FlatGraph, roots: list[str]) -> set[str]:
-    """``roots`` and every flat node that one of them depends on through wires."""
-    parents: dict[str, list[str]] = {}
-    for edge in flat.edges:
-        parents.setdefault(edge.target, []).append(edge.source)
-    stack = list(roots)
-    seen = set(stack)
-    while stack:
-        for parent in parents.get(stack.pop(), ()):
-            if parent not in seen:
-                seen.add(parent)
-                stack.append(parent)
-    return seen
 
 
 def build_module(doc: Document, network: str | None = None) -> fx.GraphModule:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import torch
 
-from netbuilder.compile.builder import describe_errors, upstream
+from netbuilder.compile.builder import describe_errors
 from netbuilder.core.errors import GraphError
+from netbuilder.core.flatten import upstream
 from netbuilder.core.graph import Document
 from netbuilder.core.inference import Analysis, analyse
 

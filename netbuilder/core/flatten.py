@@ -72,6 +72,21 @@ class FlatGraph:
         self.problems.setdefault(origin, []).append(message)
 
 
+def upstream(flat: FlatGraph, roots: list[str]) -> set[str]:
+    """``roots`` and every flat node that one of them depends on through wires."""
+    parents: dict[str, list[str]] = {}
+    for edge in flat.edges:
+        parents.setdefault(edge.target, []).append(edge.source)
+    stack = list(roots)
+    seen = set(stack)
+    while stack:
+        for parent in parents.get(stack.pop(), ()):
+            if parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
+    return seen
+
+
 def flatten(doc: Document, graph: Graph) -> FlatGraph:
     """Expands every group instance of ``graph``, recursively."""
     flat = FlatGraph(graph.name)

@@ -6,8 +6,6 @@ events into text and files. Qt-free, so it runs on a server with no display.
 
 from __future__ import annotations
 
-import json
-import math
 import shutil
 import sys
 import tempfile
@@ -25,9 +23,10 @@ from netbuilder.core.graph import Document
 from netbuilder.core.inference import analyse
 from netbuilder.train.checkpoint import load_checkpoint
 from netbuilder.train.data import load_dataset
-from netbuilder.train.events import EpochEnd, Failed, Finished, Metrics, Samples, Started
+from netbuilder.train.events import EpochEnd, Failed, Finished, Metrics, Started
 from netbuilder.train.loop import data_network, train
 from netbuilder.train.settings import TrainingSettings
+from netbuilder.train.sinks import JsonLinesLog, Sinks
 from netbuilder.train.tensorboard import TensorBoardLog
 
 BAR_WIDTH = 24
@@ -82,20 +81,17 @@ def run_training(doc: Document, source: str, options: TrainOptions,
     scratch = Path(tempfile.mkdtemp(prefix="netbuilder-train-"))
     checkpoint = scratch / "checkpoint.pt"
     progress = _Progress(out)
-    log = _Log(options.log) if options.log else None
-    board = None
+    sinks = Sinks([progress])
     try:
+        if options.log is not None:
+            sinks.sinks.append(JsonLinesLog(options.log))
         if options.tensorboard is not None:
-            board = TensorBoardLog(options.tensorboard)
+            sinks.sinks.append(TensorBoardLog(options.tensorboard))
         # Probes feed TensorBoard's histograms; nothing else here shows them.
-        probe_interval = PROBE_INTERVAL_S if board is not None else None
+        probe_interval = PROBE_INTERVAL_S if options.tensorboard is not None else None
         for event in train(doc, dataset, settings, network=network, checkpoint=checkpoint,
                            resume=options.resume, probe_interval=probe_interval):
-            progress.show(event)
-            if log is not None:
-                log.write(event)
-            if board is not None:
-                board.write(event)
+            sinks.write(event)
             if isinstance(event, Failed):
                 raise TrainingFailedError(f"{event.message}. {event.advice}")
             if isinstance(event, Finished):
@@ -112,10 +108,7 @@ def run_training(doc: Document, source: str, options: TrainOptions,
                   f"(continue with --resume {kept.name})", file=out)
         raise
     finally:
-        if log is not None:
-            log.close()
-        if board is not None:
-            board.close()
+        sinks.close()
         shutil.rmtree(scratch, ignore_errors=True)
 
 
@@ -139,61 +132,6 @@ def _input_shape(doc: Document, network: str) -> tuple[int, ...] | None:
     return None
 
 
-class _Log:
-    """One JSON object per line, flushed as it goes, so a crash leaves whole lines only."""
-
-    def __init__(self, path: Path) -> None:
-        self.stream = open(path, "w", encoding="utf-8")  # noqa: SIM115  (closed in close())
-        self.step = 0
-        self.steps_per_epoch = 0
-
-    def write(self, event: Any) -> None:
-        record: dict[str, Any] | None = None
-        if isinstance(event, Started):
-            self.steps_per_epoch = event.steps_per_epoch
-        elif isinstance(event, Metrics):
-            self.step = event.step
-            record = {"event": "metrics", "epoch": event.epoch, "step": event.step,
-                      "loss": _number(event.loss), "val_loss": None, "val_accuracy": None,
-                      "samples_per_s": _number(event.samples_per_s), "lr": event.lr,
-                      **{name: _number(value) for name, value in event.parts.items()}}
-        elif isinstance(event, EpochEnd):
-            self.step = max(self.step, event.epoch * self.steps_per_epoch)
-            record = {"event": "epoch_end", "epoch": event.epoch, "step": self.step,
-                      "loss": _number(event.loss), "val_loss": _number(event.val_loss),
-                      "val_accuracy": _number(event.val_accuracy),
-                      "samples_per_s": _number(event.samples_per_s),
-                      **{name: _number(value) for name, value in event.parts.items()}}
-        elif isinstance(event, Samples) and event.kind == "text":
-            record = {"event": "sample", "epoch": event.epoch, "step": self.step,
-                      "label": event.label, "text": event.text}
-        elif isinstance(event, Finished):
-            metrics = {k: v for k, v in event.metrics.items() if k != "confusion_matrix"}
-            record = {"event": "finished", "epoch": metrics.get("epochs_done"),
-                      "step": self.step, "loss": _number(metrics.get("loss")),
-                      "val_loss": _number(metrics.get("val_loss")),
-                      "val_accuracy": _number(metrics.get("val_accuracy")),
-                      "samples_per_s": None, "test_loss": _number(event.test_loss),
-                      "test_accuracy": _number(event.test_accuracy)}
-            if "sample" in metrics:
-                record["sample"] = metrics["sample"]
-        elif isinstance(event, Failed):
-            record = {"event": "failed", "message": event.message, "advice": event.advice}
-        if record is not None:
-            self.stream.write(json.dumps(record) + "\n")
-            self.stream.flush()
-
-    def close(self) -> None:
-        self.stream.close()
-
-
-def _number(value: Any) -> float | None:
-    if value is None:
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
-
-
 class _Progress:
     """``epoch 3/10 [#####-----] 45%  loss 0.412  val acc 93.1%  1,234 samples/s  ETA 0:12``."""
 
@@ -207,7 +145,7 @@ class _Progress:
         self.val = ""
         self.drawn = False
 
-    def show(self, event: Any) -> None:
+    def write(self, event: Any) -> None:
         if isinstance(event, Started):
             self.epochs, self.steps = event.total_epochs, max(1, event.steps_per_epoch)
             self.start = time.perf_counter()
@@ -226,7 +164,7 @@ class _Progress:
             elif event.parts:
                 self.val = "".join(f"  {name} {value:.4g}" for name, value in event.parts.items()
                                    if name != "g_loss")
-            self._draw(event.epoch, event.epoch * self.steps, event.loss, event.samples_per_s)
+            self._draw(event.epoch, event.step, event.loss, event.samples_per_s)
             if not self.tty:
                 self.out.write("\n")
         elif isinstance(event, Finished):
@@ -252,6 +190,9 @@ class _Progress:
         self.out.write(("\r" + line + "\x1b[K") if self.tty else line)
         self.out.flush()
         self.drawn = self.tty
+
+    def close(self) -> None:
+        self.newline()
 
     def newline(self) -> None:
         if self.drawn:

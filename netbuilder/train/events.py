@@ -29,11 +29,22 @@ class Started:
 
 @dataclass(frozen=True)
 class Metrics:
-    """A periodic report (about every 100 ms): mean loss since the previous report.
+    """A periodic report (about every 100 ms, and at every epoch end): the steps since the
+    previous report.
 
-    ``parts`` holds the named terms behind ``loss`` when there are several: each loss block of
-    a network with more than one (a VAE's reconstruction and KL), or a GAN's ``d_loss`` and
-    ``g_loss`` (whose ``loss`` is the generator's).
+    Attributes:
+        epoch: the epoch the steps belong to (1-based).
+        step: the run's step count after the last of them.
+        loss: their mean loss per sample.
+        samples_per_s: samples trained per second since the previous report.
+        lr: the learning rate they used.
+        parts: the named terms behind ``loss`` when there are several: each loss block of a
+            network with more than one (a VAE's reconstruction and KL), or a GAN's ``d_loss``
+            and ``g_loss`` (whose ``loss`` is the generator's).
+        step_losses: every one of those steps' losses, float32 of shape (steps, 1 + parts):
+            column 0 the trained loss, then the parts in order; row k is step
+            ``step - len + 1 + k``. Together the Metrics events hold every step of the run.
+        samples: the samples those steps trained on.
     """
 
     epoch: int
@@ -42,11 +53,22 @@ class Metrics:
     samples_per_s: float
     lr: float
     parts: dict[str, float] = field(default_factory=dict)
+    step_losses: Any = None
+    samples: int = 0
+
+    @property
+    def first_step(self) -> int:
+        """The step number of ``step_losses``'s first row."""
+        rows = 0 if self.step_losses is None else len(self.step_losses)
+        return self.step - rows + 1
 
 
 @dataclass(frozen=True)
 class EpochEnd:
-    """An epoch finished; validation figures are None without a validation split."""
+    """An epoch finished; validation figures are None without a validation split.
+
+    ``step`` is the run's step count at the end of the epoch.
+    """
 
     epoch: int
     loss: float
@@ -54,6 +76,7 @@ class EpochEnd:
     val_accuracy: float | None
     samples_per_s: float
     parts: dict[str, float] = field(default_factory=dict)
+    step: int = 0
 
 
 @dataclass(frozen=True)
@@ -107,10 +130,16 @@ class Finished:
 
 @dataclass(frozen=True)
 class Failed:
-    """Training could not go on; ``advice`` says what the user can change."""
+    """Training could not go on; ``advice`` says what the user can change.
+
+    ``kind`` says what happened: "not_finite" (a NaN or infinite loss), "diverged" (the loss
+    saturated or ended higher than it started), "out_of_memory", "input" (the graph, the
+    settings or the data do not fit) or "error".
+    """
 
     message: str
     advice: str
+    kind: str = "error"
 
 
 Event = Started | Metrics | EpochEnd | Probe | Samples | Finished | Failed

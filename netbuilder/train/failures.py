@@ -6,16 +6,22 @@ import math
 
 NAN_ADVICE = ("Lower the learning rate (try a tenth of it), turn on gradient clipping "
               "(grad_clip), or check the data for NaN or very large values.")
+DIVERGED_ADVICE = ("Lower the learning rate (try a tenth of it) and train again; gradient "
+                   "clipping (grad_clip) helps too.")
 OOM_ADVICE = ("Use a smaller batch size or a smaller model; if the data set itself does not fit "
               "in GPU memory, train on the CPU (device: cpu).")
 
 
 class TrainingError(Exception):
-    """Ends a run with a Failed event: what went wrong and what the user can do."""
+    """Ends a run with a Failed event: what went wrong and what the user can do.
 
-    def __init__(self, message: str, advice: str) -> None:
+    Attributes:
+        kind: what sort of failure (see ``events.Failed``).
+    """
+
+    def __init__(self, message: str, advice: str, kind: str = "error") -> None:
         super().__init__(message)
-        self.message, self.advice = message, advice
+        self.message, self.advice, self.kind = message, advice, kind
 
 
 def check_finite(values: dict[str, float], epoch: int, step: int) -> None:
@@ -29,4 +35,4 @@ def check_finite(values: dict[str, float], epoch: int, step: int) -> None:
         if not math.isfinite(value):
             what = "the loss" if name == "loss" else f"the loss '{name}'"
             raise TrainingError(f"{what} became {value} in epoch {epoch} (by step {step})",
-                                NAN_ADVICE)
+                                NAN_ADVICE, "not_finite")

@@ -13,6 +13,7 @@ from collections.abc import Callable
 import torch
 
 from netbuilder.train.settings import TrainingSettings
+from netbuilder.train.steplog import StepLog
 
 #: Optimizers whose step takes a device learning rate, so lr changes reach a captured graph.
 CAPTURABLE_OPTIMIZERS = ("adam", "adamw", "rmsprop")
@@ -30,10 +31,9 @@ def fast_path_reason(device: torch.device, settings: TrainingSettings, train_sam
     """
     if device.type != "cuda":
         return f"CUDA graphs need a CUDA GPU; training runs on {device.type}"
-    if settings.recipe == "perceptron":
-        return "the perceptron rule has its own tiny step; nothing to capture"
-    if settings.recipe == "gan":
-        return "the GAN recipe alternates two networks and optimizers; it runs eagerly"
+    refusal = settings.recipe_spec.capture_refusal
+    if refusal is not None:
+        return refusal
     if settings.optimizer not in CAPTURABLE_OPTIMIZERS:
         return (f"optimizer '{settings.optimizer}' cannot take its learning rate from the GPU, "
                 "so a captured step could not follow lr changes (use adam, adamw or rmsprop)")
@@ -58,19 +58,21 @@ class CudaGraphStep:
         x, y: the whole train split, resident on the GPU.
         batch: the static batch size.
         accumulator: a device vector like the loss vector; each replay adds losses * batch.
+        step_log: each replay appends its loss vector there (inside the captured graph).
         grad_clip: max gradient norm, 0 for none.
     """
 
     def __init__(self, compute_loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
                  model: torch.nn.Module, optimizer: torch.optim.Optimizer, x: torch.Tensor,
                  y: torch.Tensor, batch: int, accumulator: torch.Tensor,
-                 grad_clip: float = 0.0) -> None:
+                 step_log: StepLog, grad_clip: float = 0.0) -> None:
         self.x, self.y = x, y
         self.static_x = torch.empty((batch, *x.shape[1:]), dtype=x.dtype, device=x.device)
         self.static_y = torch.empty((batch, *y.shape[1:]), dtype=y.dtype, device=y.device)
         self.compute_loss = compute_loss
         self.model, self.optimizer = model, optimizer
         self.batch, self.accumulator, self.grad_clip = batch, accumulator, grad_clip
+        self.step_log = step_log
         self.graph = torch.cuda.CUDAGraph()
         self._capture()
 
@@ -81,6 +83,7 @@ class CudaGraphStep:
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.grad_clip, foreach=True)
         self.optimizer.step()
         self.accumulator.add_(losses.detach().float() * self.batch)
+        self.step_log.write(losses)
 
     def _capture(self) -> None:
         # Warm-up really trains; snapshot first so that the run starts from the initial weights.
@@ -109,6 +112,7 @@ class CudaGraphStep:
                     if isinstance(value, torch.Tensor):
                         value.zero_()
             self.accumulator.zero_()
+            self.step_log.rewind()  # the warm-up steps are not the run's
 
     def _fill(self, index: torch.Tensor) -> None:
         torch.index_select(self.x, 0, index, out=self.static_x)

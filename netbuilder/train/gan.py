@@ -22,17 +22,16 @@ from netbuilder.train.events import Finished, Probe, Samples
 from netbuilder.train.failures import TrainingError
 from netbuilder.train.optim import make_optimizer
 from netbuilder.train.probe import PROBE_SAMPLES, ProbeRecorder
-from netbuilder.train.recipes import autocast
+from netbuilder.train.recipes import RECIPES, Gan
 from netbuilder.train.run import Run
 from netbuilder.train.settings import TrainingSettings
+from netbuilder.train.steps import autocast
 from netbuilder.train.supervised import SAMPLE_IMAGES, as_images
 
 if TYPE_CHECKING:
     from netbuilder.core.graph import Document, Graph
     from netbuilder.train.data.base import Dataset
 
-#: The networks a GAN document names unless its settings say otherwise.
-GENERATOR, DISCRIMINATOR = "generator", "discriminator"
 #: Loss terms reported besides the generator's loss (the run's "loss").
 PARTS = ("d_loss", "g_loss")
 
@@ -43,16 +42,14 @@ def network_names(doc: Document, settings: TrainingSettings) -> tuple[str, str]:
     Raises:
         TrainingError: the document lacks one of them.
     """
-    names = (str(settings.extra.get("generator", GENERATOR)),
-             str(settings.extra.get("discriminator", DISCRIMINATOR)))
-    have = list(doc.networks)
-    for role, name in zip(("generator", "discriminator"), names, strict=True):
-        if name not in have:
-            raise TrainingError(
-                f"the gan recipe needs a {role} network named '{name}'; this document has "
-                + ", ".join(f"'{n}'" for n in have),
-                f"Rename the {role} network to '{name}', or set training.{role} to its name.")
-    return names
+    recipe = RECIPES["gan"]
+    assert isinstance(recipe, Gan)
+    missing = recipe.missing_networks(doc, settings.extra)
+    if missing:
+        have = ", ".join(f"'{n}'" for n in doc.networks)
+        raise TrainingError(missing[0].message + f" (this document has {have})",
+                            "Rename a network, or add the one that is missing.")
+    return recipe.role_names(settings.extra)
 
 
 class GanRun(Run):
@@ -72,7 +69,7 @@ class GanRun(Run):
         self.d_outputs_probabilities = _ends_in_sigmoid(doc.network(d_name))
         self.real = self._prepare(dataset, doc.network(g_name))
         self.samples = int(self.real.shape[0])
-        self.accumulator = torch.zeros(1 + len(PARTS), device=self.device)
+        self.record_losses(1 + len(PARTS))
         self.restore_networks()
         self.optimizers = {g_name: make_optimizer(self.generator.parameters(), settings),
                            d_name: make_optimizer(self.discriminator.parameters(), settings)}
@@ -88,8 +85,7 @@ class GanRun(Run):
         self.restore_progress()
         if self.resume_state is not None and "noise_rng" in self.resume_state:
             self.noise.set_state(self.resume_state["noise_rng"])
-        self.fallback_reason = ("the GAN recipe alternates two networks and optimizers; it runs "
-                                "eagerly")
+        self.fallback_reason = settings.recipe_spec.capture_refusal
         probe_noise = self.fixed_noise[:PROBE_SAMPLES]
         self.probe_recorder = ProbeRecorder(self.generator, lambda: self.generator(probe_noise))
 
@@ -172,6 +168,7 @@ class GanRun(Run):
         losses = torch.stack([g_loss.detach().float(), d_loss.detach().float(),
                               g_loss.detach().float()])
         self.accumulator.add_(losses * count)
+        self.step_log.write(losses)
 
     def _bce(self, verdict: torch.Tensor, label: torch.Tensor) -> torch.Tensor:
         verdict = verdict.reshape(-1, 1).float()

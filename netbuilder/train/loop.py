@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import torch
 
 from netbuilder.core.errors import NetbuilderError
@@ -25,7 +26,7 @@ from netbuilder.train import sync
 from netbuilder.train.checkpoint import save_checkpoint
 from netbuilder.train.control import TrainingControl
 from netbuilder.train.events import EpochEnd, Event, Failed, Metrics, Started
-from netbuilder.train.failures import OOM_ADVICE, TrainingError, check_finite
+from netbuilder.train.failures import DIVERGED_ADVICE, OOM_ADVICE, TrainingError, check_finite
 from netbuilder.train.optim import schedule_factor
 from netbuilder.train.run import Run
 from netbuilder.train.settings import TrainingSettings
@@ -34,6 +35,9 @@ if TYPE_CHECKING:
     from netbuilder.train.data.base import Dataset
 
 __all__ = ["TrainingError", "train"]
+
+#: Steps the divergence check looks back over (across epochs: an epoch may be one step).
+RECENT_STEPS = 32
 
 
 def train(doc: Document, dataset: Dataset, settings: TrainingSettings | None = None,
@@ -70,12 +74,14 @@ def train(doc: Document, dataset: Dataset, settings: TrainingSettings | None = N
         yield from _drive(run, control or TrainingControl(), checkpoint, report_interval,
                           probe_interval)
     except TrainingError as failure:
-        yield Failed(failure.message, failure.advice)
+        yield Failed(failure.message, failure.advice, failure.kind)
     except torch.cuda.OutOfMemoryError as error:
         torch.cuda.empty_cache()
-        yield Failed("out of GPU memory: " + str(error).split("\n")[0], OOM_ADVICE)
+        yield Failed("out of GPU memory: " + str(error).split("\n")[0], OOM_ADVICE,
+                     "out_of_memory")
     except NetbuilderError as error:
-        yield Failed(str(error), "Fix the blocks or settings named above, then train again.")
+        yield Failed(str(error), "Fix the blocks or settings named above, then train again.",
+                     "input")
     except (RuntimeError, ValueError) as error:
         yield Failed(f"{type(error).__name__}: {error}",
                      "Check the network's shapes and the training settings.")
@@ -84,31 +90,22 @@ def train(doc: Document, dataset: Dataset, settings: TrainingSettings | None = N
 def make_run(doc: Document, dataset: Dataset, settings: TrainingSettings,
              network: str | None, resume: str | os.PathLike[str] | None) -> Run:
     """The run of ``settings.recipe``, set up and checked before any step."""
-    if settings.recipe == "gan":
-        from netbuilder.train.gan import GanRun
-
-        return GanRun(doc, dataset, settings, resume)
-    from netbuilder.train.supervised import SupervisedRun
-
-    return SupervisedRun(doc, dataset, settings, network, resume)
+    return settings.recipe_spec.make_run(doc, dataset, settings, network, resume)
 
 
 def data_network(doc: Document, settings: TrainingSettings, network: str | None) -> str:
     """The network whose Input the training data must fit (a GAN's discriminator)."""
-    if settings.recipe == "gan":
-        from netbuilder.train.gan import network_names
-
-        return network_names(doc, settings)[1]
-    return doc.network(network).name
+    return settings.recipe_spec.data_network(doc, settings.extra, network)
 
 
 def _drive(run: Run, control: TrainingControl, checkpoint: str | os.PathLike[str] | None,
            report_interval: float, probe_interval: float | None) -> Iterator[Event]:
     settings, device = run.settings, run.device
+    recipe = settings.recipe_spec
     steps = run.steps_per_epoch()
     yield Started(settings.epochs, steps, str(device), run.fast_path, run.fallback_reason)
     n, batch = run.samples, settings.batch_size
-    global_step = run.start_epoch * steps
+    reader = _Reader(run, run.start_epoch * steps)
     stopped = False
     epoch_done = run.start_epoch
     last: dict[str, Any] = {}
@@ -117,11 +114,9 @@ def _drive(run: Run, control: TrainingControl, checkpoint: str | os.PathLike[str
         lr = run.base_lr * schedule_factor(settings, epoch)
         run.set_lr(lr)
         run.train_mode()
-        run.accumulator.zero_()
+        reader.new_epoch()
         order = torch.randperm(n, device=device, generator=run.shuffle)
         epoch_start = report_time = time.perf_counter()
-        seen = reported_seen = 0
-        reported = [0.0] * run.accumulator.numel()
         for index in range(steps):
             if control.paused:
                 paused_at = time.perf_counter()
@@ -140,40 +135,107 @@ def _drive(run: Run, control: TrainingControl, checkpoint: str | os.PathLike[str
                 run.set_lr(lr)
             rows = order[index * batch:(index + 1) * batch]
             run.step(rows)
-            seen += rows.shape[0]
-            global_step += 1
+            reader.stepped(rows.shape[0])
             now = time.perf_counter()
-            if now - report_time >= report_interval:
-                totals = sync.to_host(run.accumulator)
-                means = _means(run, totals, reported, seen - reported_seen)
-                check_finite(means, epoch + 1, index + 1)
-                yield Metrics(epoch + 1, global_step, means.pop("loss"),
-                              (seen - reported_seen) / (now - report_time), lr, means)
-                reported, reported_seen, report_time = totals, seen, now
+            if now - report_time >= report_interval or reader.full:
+                yield reader.report(epoch + 1, index + 1, lr, now - report_time)
+                report_time = now
             if probe_interval is not None and now - last_probe >= probe_interval:
-                probe = run.probe(epoch + 1, global_step)
-                last_probe = -math.inf  # the first probe comes after the first step
+                probe = run.probe(epoch + 1, reader.step)
+                last_probe = time.perf_counter()  # spaced from the end of this probe
                 if probe is not None:
                     yield probe
+        if reader.unread:
+            # The steps since the last report, so that every step of the epoch is reported.
+            yield reader.report(epoch + 1, steps, lr, time.perf_counter() - report_time)
         if stopped:
             break
-        totals = sync.to_host(run.accumulator)
-        means = _means(run, totals, [0.0] * len(totals), seen)
-        check_finite(means, epoch + 1, steps)
-        rate = seen / max(time.perf_counter() - epoch_start, 1e-9)
+        means = reader.epoch_means()
+        rate = reader.epoch_seen / max(time.perf_counter() - epoch_start, 1e-9)
+        diverged = recipe.divergence(reader.first_loss, reader.recent_losses())
+        if diverged is not None:
+            raise TrainingError(f"training diverged in epoch {epoch + 1}: {diverged}",
+                                DIVERGED_ADVICE, kind="diverged")
         val_loss, val_accuracy = run.validate()
         epoch_done = epoch + 1
         epoch_loss = means.pop("loss")
         last = {"loss": epoch_loss, **means, "val_loss": val_loss, "val_accuracy": val_accuracy}
         if checkpoint is not None:
             save_checkpoint(checkpoint, run.state(epoch_done))
-        yield EpochEnd(epoch_done, epoch_loss, val_loss, val_accuracy, rate, means)
+        yield EpochEnd(epoch_done, epoch_loss, val_loss, val_accuracy, rate, means,
+                       step=reader.step)
         yield from run.samples_at(epoch_done)
+    if not stopped and epoch_done > run.start_epoch:
+        higher = recipe.ended_higher(reader.first_loss, reader.recent_losses())
+        if higher is not None:
+            raise TrainingError(f"training diverged: {higher}", DIVERGED_ADVICE,
+                                kind="diverged")
     yield run.finish(last, epoch_done, stopped)
 
 
-def _means(run: Run, totals: list[float], before: list[float], count: int) -> dict[str, float]:
+class _Reader:
+    """Reads the run's loss records back: one transfer per report, every step kept.
+
+    The host counts the steps it ran since the last read, so it knows how many rows of the
+    step log to copy without asking the device.
+    """
+
+    def __init__(self, run: Run, step: int) -> None:
+        self.run = run
+        self.step = step  # steps done in the whole run
+        self.unread = 0
+        self.unread_seen = 0
+        self.totals = np.zeros(run.accumulator.numel())
+        self.epoch_seen = 0
+        self.first_loss = math.nan
+        self._recent: list[np.ndarray] = []
+
+    @property
+    def full(self) -> bool:
+        return self.unread >= self.run.step_log.capacity
+
+    def new_epoch(self) -> None:
+        self.run.accumulator.zero_()
+        self.totals[:] = 0.0
+        self.epoch_seen = 0
+
+    def stepped(self, samples: int) -> None:
+        self.step += 1
+        self.unread += 1
+        self.unread_seen += samples
+        self.epoch_seen += samples
+
+    def report(self, epoch: int, index: int, lr: float, seconds: float) -> Metrics:
+        """A Metrics event with the mean losses and every step's losses since the last one."""
+        log, width = self.run.step_log, self.run.accumulator.numel()
+        values = sync.to_host(torch.cat([self.run.accumulator,
+                                         log.rows(self.unread).reshape(-1)]))
+        log.rewind()
+        totals, rows = values[:width], values[width:].reshape(self.unread, width)
+        means = _means(self.run, totals, self.totals, self.unread_seen)
+        check_finite(means, epoch, index)
+        rows = rows.astype(np.float32)
+        if math.isnan(self.first_loss) and len(rows):
+            self.first_loss = float(rows[0, 0])  # the loss at the initial weights
+        self._recent = [*self._recent, rows[-RECENT_STEPS:, 0]][-RECENT_STEPS:]
+        event = Metrics(epoch, self.step, means.pop("loss"),
+                        self.unread_seen / max(seconds, 1e-9), lr, means, step_losses=rows,
+                        samples=self.unread_seen)
+        self.totals, self.unread, self.unread_seen = totals, 0, 0
+        return event
+
+    def epoch_means(self) -> dict[str, float]:
+        return _means(self.run, self.totals, np.zeros_like(self.totals), self.epoch_seen)
+
+    def recent_losses(self) -> list[float]:
+        """The trained loss of the last :data:`RECENT_STEPS` steps (fewer at the start)."""
+        if not self._recent:
+            return []
+        return np.concatenate(self._recent)[-RECENT_STEPS:].tolist()
+
+
+def _means(run: Run, totals: Any, before: Any, count: int) -> dict[str, float]:
     """Mean loss (key "loss") and parts since ``before``, over ``count`` samples."""
     count = max(count, 1)
-    values = [(now - then) / count for now, then in zip(totals, before, strict=True)]
+    values = [float(now - then) / count for now, then in zip(totals, before, strict=True)]
     return {"loss": values[0], **dict(zip(run.part_names, values[1:], strict=True))}

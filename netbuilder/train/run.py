@@ -20,14 +20,16 @@ from netbuilder.train.events import Finished, Probe, Samples
 from netbuilder.train.failures import TrainingError
 from netbuilder.train.optim import set_lr
 from netbuilder.train.settings import TrainingSettings
+from netbuilder.train.steplog import StepLog
 
 
 class Run:
     """The base of every recipe's run.
 
-    Subclasses set, in their ``__init__``: ``samples`` (train split size), ``accumulator`` (a
-    device vector: the summed main loss, then one sum per name in ``part_names``, each times
-    the batch size), ``optimizers``, ``networks`` (name -> module, saved in checkpoints),
+    Subclasses set, in their ``__init__``: ``samples`` (train split size), the loss records
+    (:meth:`record_losses`: ``accumulator``, a device vector of the summed main loss and then
+    one sum per name in ``part_names``, each times the batch size; and ``step_log``, every
+    step's loss vector), ``optimizers``, ``networks`` (name -> module, saved in checkpoints),
     ``fast_path`` and ``fallback_reason``; and implement ``step``.
     """
 
@@ -46,10 +48,15 @@ class Run:
         self.start_epoch = 0
         self.resume_state = load_checkpoint(resume) if resume is not None else None
         self.samples = 0
-        self.accumulator = torch.zeros(1)
+        self.record_losses(1)
         self.optimizers: dict[str, torch.optim.Optimizer] = {}
         self.networks: dict[str, nn.Module] = {}
         self.fast_path, self.fallback_reason = "eager", None
+
+    def record_losses(self, width: int) -> None:
+        """Makes the device records of the losses: their sums and every step's values."""
+        self.accumulator = torch.zeros(width, device=self.device)
+        self.step_log = StepLog(width, self.device)
 
     # ----------------------------------------------------------------------------------------
     # What the loop calls

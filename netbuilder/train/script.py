@@ -41,22 +41,13 @@ from netbuilder.core import fileformat
 from netbuilder.core.errors import NetbuilderError
 from netbuilder.core.graph import Document
 from netbuilder.core.inference import analyse
+from netbuilder.train.recipes import Recipe
 from netbuilder.train.settings import SettingsError, TrainingSettings
 
 __all__ = ["ScriptExportError", "training_script", "write_training_script"]
 
 PathLike = str | os.PathLike[str]
 
-#: Recipes the script trains, and those it refuses with the reason.
-SCRIPT_RECIPES = ("classification", "regression", "language_model", "vae")
-_REFUSED = {
-    "perceptron": "it trains with the perceptron learning rule, not by gradient descent on a "
-                  "loss block; train it in netbuilder, or export the model with --to python",
-    "gan": "a GAN alternates the updates of two networks (generator and discriminator) with "
-           "losses that are not in either graph; train it in netbuilder, or export each "
-           "network with --to python --network NAME",
-}
-_CLASSIFYING = ("classification", "language_model")
 
 
 class ScriptExportError(NetbuilderError):
@@ -95,12 +86,13 @@ def training_script(doc: Document, network: str | None = None) -> str:
         settings = TrainingSettings.from_doc(doc)
     except SettingsError as error:
         raise ScriptExportError(str(error)) from None
-    if settings.recipe in _REFUSED:
-        raise ScriptExportError(f"the {settings.recipe} recipe is not exported as a training "
-                                f"script: {_REFUSED[settings.recipe]}")
+    recipe = settings.recipe_spec
+    if recipe.script_refusal is not None:
+        raise ScriptExportError(f"the {recipe.name} recipe is not exported as a training "
+                                f"script: {recipe.script_refusal}")
     name = doc.network(network).name
     module = compile_network(doc, name, with_losses=True)
-    split = _split(module, settings.recipe)
+    split = _split(module, recipe)
     naming = Naming(module.graph, output_ports(doc, name))
     writer = ClassWriter(module, naming)
     classes = writer.classes([*split.model_nodes, *split.loss_nodes])
@@ -128,7 +120,7 @@ def training_script(doc: Document, network: str | None = None) -> str:
                                            constants, _RUNTIME.strip()) if part)
     first = source_line(doc, name, parameters).replace("Generated", "Training script generated")
     usage = _USAGE.format(recipe=settings.recipe, data=_data_doc(
-        specs[str(split.input.target)], target_spec, settings.recipe))
+        specs[str(split.input.target)], target_spec, recipe))
     return assemble(first, usage, body, _SCRIPT_IMPORTS)
 
 
@@ -159,7 +151,7 @@ def _ancestors(nodes: list[fx.Node]) -> set[fx.Node]:
     return seen
 
 
-def _split(module: fx.GraphModule, recipe: str) -> _Split:
+def _split(module: fx.GraphModule, recipe: Recipe) -> _Split:
     parts = module.parts
     nodes = list(module.graph.nodes)
     output = nodes[-1]
@@ -170,14 +162,14 @@ def _split(module: fx.GraphModule, recipe: str) -> _Split:
         raise ScriptExportError("the training script needs a network with exactly one Input "
                                 f"that feeds its outputs; this one has {len(model_inputs)}")
     if not losses:
-        raise ScriptExportError(f"the {recipe} recipe needs a loss block; this network has "
+        raise ScriptExportError(f"the {recipe.name} recipe needs a loss block; this network has "
                                 "none (add e.g. a cross-entropy or MSE loss)")
     targets = [placeholders[p] for p in parts.targets]
-    if recipe == "vae" and targets:
-        raise ScriptExportError("the vae recipe's losses read the network's own Input; this "
-                                f"network has {len(targets)} target Inputs")
-    if recipe != "vae" and len(targets) != 1:
-        raise ScriptExportError(f"the {recipe} recipe needs one target Input feeding the "
+    if not recipe.takes_target and targets:
+        raise ScriptExportError(f"the {recipe.name} recipe's losses read the network's own "
+                                f"Input; this network has {len(targets)} target Inputs")
+    if recipe.takes_target and len(targets) != 1:
+        raise ScriptExportError(f"the {recipe.name} recipe needs one target Input feeding the "
                                 f"losses; this network has {len(targets)}")
     model_set = _ancestors(list(outputs))
     loss_names = set(parts.losses)
@@ -256,7 +248,7 @@ def _constants(network: str, settings: TrainingSettings,
         lines += [f"TARGET_SHAPE = {literal(tuple(target_spec[0]))}",
                   f"TARGET_DTYPE = {_DTYPES[target_spec[1]]}"]
     lines += [
-        f"CLASSIFYING = {literal(s.recipe in _CLASSIFYING)}  # report accuracy",
+        f"CLASSIFYING = {literal(s.recipe_spec.classifies)}  # report accuracy",
         f"FIND_UNUSED_PARAMETERS = {literal(unused)}  # some blocks feed no loss",
         f"MODEL_CLASS = {pysource.name(class_name)}",
         "",
@@ -303,7 +295,7 @@ def _schedule_code(s: TrainingSettings) -> str:
 
 
 def _data_doc(input_spec: tuple[tuple[int, ...], str],
-              target_spec: tuple[tuple[int, ...], str] | None, recipe: str) -> str:
+              target_spec: tuple[tuple[int, ...], str] | None, recipe: Recipe) -> str:
     def shape(spec: tuple[tuple[int, ...], str]) -> str:
         return "(N" + "".join(f", {d}" for d in spec[0]) + f") {spec[1]}"
 
@@ -311,7 +303,7 @@ def _data_doc(input_spec: tuple[tuple[int, ...], str],
     if target_spec is None:
         lines.append("    y      not needed: the losses read x itself")
     else:
-        what = "class indices or one-hot rows" if recipe in _CLASSIFYING else "targets"
+        what = "class indices or one-hot rows" if recipe.classifies else "targets"
         lines.append(f"    y      {what}, {shape(target_spec)}")
     lines.append("    x_val, y_val   optional validation data of the same kinds")
     return "\n".join(lines)

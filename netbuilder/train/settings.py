@@ -7,9 +7,11 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from netbuilder.core.graph import Document
+from netbuilder.train.recipes import RECIPES as _RECIPE_CLASSES
+from netbuilder.train.recipes import Recipe
 
-#: Recipes the engine trains.
-RECIPES = ("classification", "regression", "perceptron", "language_model", "gan", "vae")
+#: Recipes the engine trains (netbuilder.train.recipes describes each).
+RECIPES = tuple(_RECIPE_CLASSES)
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop")
 SCHEDULES = ("constant", "step", "cosine")
 DEVICES = ("auto", "cpu", "cuda", "mps")
@@ -51,6 +53,11 @@ class TrainingSettings:
 
     def __post_init__(self) -> None:
         self.validate()
+
+    @property
+    def recipe_spec(self) -> Recipe:
+        """The recipe that ``recipe`` names (netbuilder.train.recipes)."""
+        return _RECIPE_CLASSES[self.recipe]
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrainingSettings:

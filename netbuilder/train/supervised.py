@@ -26,7 +26,9 @@ from netbuilder.train.failures import TrainingError
 from netbuilder.train.generate import GenerateSettings, generate_text
 from netbuilder.train.optim import make_optimizer
 from netbuilder.train.probe import PROBE_SAMPLES, ProbeRecorder
-from netbuilder.train.recipes import (
+from netbuilder.train.run import Run
+from netbuilder.train.settings import TrainingSettings
+from netbuilder.train.steps import (
     Evaluation,
     StepFn,
     eager_step,
@@ -36,8 +38,6 @@ from netbuilder.train.recipes import (
     perceptron_step,
     supervised_forward,
 )
-from netbuilder.train.run import Run
-from netbuilder.train.settings import TrainingSettings
 
 if TYPE_CHECKING:
     from netbuilder.core.graph import Document
@@ -46,8 +46,6 @@ if TYPE_CHECKING:
 EVAL_BATCH = 1024
 #: Images shown per Samples event of a VAE (reconstructions and prior samples each).
 SAMPLE_IMAGES = 16
-#: Recipes that report accuracy and a confusion matrix.
-CLASSIFYING = ("classification", "language_model")
 
 
 @dataclass
@@ -64,7 +62,8 @@ class SupervisedRun(Run):
     def __init__(self, doc: Document, dataset: Dataset, settings: TrainingSettings,
                  network: str | None, resume: str | os.PathLike[str] | None) -> None:
         super().__init__(settings, resume)
-        self.recipe = settings.recipe
+        #: What the recipe asks of the run (netbuilder.train.recipes): read, never a name test.
+        self.recipe = settings.recipe_spec
         self.model = compile_network(doc, network, with_losses=True)
         self.graph = doc.network(network)
         self._check_roles()
@@ -77,11 +76,11 @@ class SupervisedRun(Run):
         self.networks = {self.graph.name: self.model}
         losses = self.model.parts.losses
         self.part_names = tuple(losses) if len(losses) > 1 else ()
-        self.accumulator = torch.zeros(1 + len(self.part_names), device=self.device)
+        self.record_losses(1 + len(self.part_names))
         weights = {name: float(self._loss_weight(name)) for name in losses}
         self.forward = supervised_forward(self.model, weights, self.device, settings.bf16,
                                           with_parts=bool(self.part_names),
-                                          takes_target=self.recipe != "vae")
+                                          takes_target=self.recipe.takes_target)
         self.restore_networks()
         self.step_fn = self._build_step()
         self.restore_progress()
@@ -100,12 +99,13 @@ class SupervisedRun(Run):
                                 "Remove the extra Input blocks or train another network.")
         self.input_name = model_inputs[0]
         self.target_name: str | None = None
-        if self.recipe == "perceptron":
+        if not self.recipe.gradient_step:
             return
-        if self.recipe == "vae":
+        if not self.recipe.takes_target:
             if not parts.losses or parts.targets:
                 raise TrainingError(
-                    "the vae recipe needs loss blocks that read the network's own Input (a "
+                    f"the {self.recipe.name} recipe needs loss blocks that read the network's "
+                    "own Input (a "
                     "reconstruction loss, and a KL divergence loss on mu and logvar) and no "
                     f"target Input; this network has {len(parts.losses)} loss blocks and "
                     f"{len(parts.targets)} targets",
@@ -114,7 +114,7 @@ class SupervisedRun(Run):
             return
         if len(parts.targets) != 1 or not parts.losses:
             raise TrainingError(
-                f"the {self.recipe} recipe needs a loss block reading one target Input; this "
+                f"the {self.recipe.name} recipe needs a loss block reading one target Input; this "
                 f"network has {len(parts.losses)} loss blocks and {len(parts.targets)} targets",
                 "Add a loss block (e.g. cross-entropy or MSE) and a target Input feeding it.")
         self.target_name = parts.targets[0]
@@ -151,11 +151,11 @@ class SupervisedRun(Run):
         if self.settings.channels_last and x.ndim == 4:
             x = x.contiguous(memory_format=torch.channels_last)
         x = x.to(self.device)
-        if self.recipe == "vae":
+        if not self.recipe.takes_target:
             return _Data(x, x)  # the losses read the Input itself; y is never used
         if split.y is None:
             raise TrainingError(f"the {what} data has no targets",
-                                f"The {self.recipe} recipe needs labelled data.")
+                                f"The {self.recipe.name} recipe needs labelled data.")
         y = split.y
         if self.target_name is not None:
             target_shape, target_dtype = self._input_spec(self.target_name)
@@ -174,7 +174,7 @@ class SupervisedRun(Run):
         return _Data(x, y.to(self.device))
 
     def _class_count(self, dataset: Dataset) -> int:
-        if self.recipe not in CLASSIFYING:
+        if not self.recipe.classifies:
             return 0
         if dataset.classes:
             return len(dataset.classes)
@@ -191,13 +191,13 @@ class SupervisedRun(Run):
         settings, data = self.settings, self.train_data
         reason = fast.fast_path_reason(self.device, settings, data.x.shape[0])
         self.fallback_reason = reason
-        if self.recipe == "perceptron":
+        if not self.recipe.gradient_step:
             neuron = find_neuron(self.model)
             optimizer = torch.optim.SGD(neuron.parameters(), lr=settings.lr)
             self._restore_optimizer(optimizer)
             self.optimizers = {self.graph.name: optimizer}
             return perceptron_step(self.model, neuron, optimizer, data.x, data.y,
-                                   self.accumulator)
+                                   self.accumulator, self.step_log)
         loss = loss_only(self.forward)
         if reason is None:
             optimizer = make_optimizer(self.model.parameters(), settings, capturable=True,
@@ -205,7 +205,7 @@ class SupervisedRun(Run):
             try:
                 step = fast.CudaGraphStep(loss, self.model, optimizer, data.x, data.y,
                                           settings.batch_size, self.accumulator,
-                                          settings.grad_clip)
+                                          self.step_log, settings.grad_clip)
             except (RuntimeError, NotImplementedError) as error:
                 self.fallback_reason = ("capturing the step failed "
                                         f"({str(error).splitlines()[0]})")
@@ -218,7 +218,7 @@ class SupervisedRun(Run):
         self._restore_optimizer(optimizer)
         self.optimizers = {self.graph.name: optimizer}
         return eager_step(loss, self.model, optimizer, data.x, data.y, self.accumulator,
-                          settings.grad_clip)
+                          settings.grad_clip, self.step_log)
 
     def step(self, rows: torch.Tensor) -> None:
         self.step_fn(rows)
@@ -253,7 +253,7 @@ class SupervisedRun(Run):
     def samples_at(self, epoch: int) -> list[Samples]:
         if self.generate is not None:
             return [Samples(epoch, "text", self.generate.describe(), text=self._text())]
-        if self.recipe == "vae":
+        if self.recipe.generates == "images":
             return self._vae_samples(epoch)
         return []
 
@@ -269,12 +269,12 @@ class SupervisedRun(Run):
             return Finished(metrics, None, None)
         evaluated = self.test_data or self.val_data
         test_loss, test_accuracy, confusion = self._figures(self.test_data)
-        if self.recipe in CLASSIFYING and evaluated is not None:
+        if self.recipe.classifies and evaluated is not None:
             if self.test_data is None:
                 _, _, confusion = self._figures(self.val_data)
             metrics["confusion_matrix"] = confusion
             metrics["confusion_split"] = "test" if self.test_data is not None else "validation"
-        if self.recipe in ("perceptron", "language_model"):
+        if self.recipe.reports_train_accuracy:
             _, metrics["train_accuracy"], _ = self._figures(self.train_data)
         return Finished(metrics, test_loss, test_accuracy)
 
@@ -284,8 +284,8 @@ class SupervisedRun(Run):
         if data is None:
             return None, None, None
         result: Evaluation = evaluate(
-            self.model, self.recipe, data.x, data.y,
-            None if self.recipe == "perceptron" else self.forward, self.classes,
+            self.model, self.recipe.classifies, data.x, data.y,
+            self.forward if self.recipe.gradient_step else None, self.classes,
             max(EVAL_BATCH, self.settings.batch_size), self.device, self.settings.bf16)
         parts = [result.loss_sum.reshape(1).float(), result.correct.reshape(1).float()]
         if result.confusion is not None:
@@ -293,7 +293,7 @@ class SupervisedRun(Run):
         values = sync.to_host(torch.cat(parts))
         loss = values[0] / result.samples
         accuracy = (values[1] / result.samples
-                    if self.recipe in (*CLASSIFYING, "perceptron") else None)
+                    if self.recipe.reports_accuracy else None)
         confusion = None
         if result.confusion is not None:
             flat = [int(v) for v in values[2:]]
@@ -304,7 +304,7 @@ class SupervisedRun(Run):
     def _run_probe_batch(self) -> None:
         data = self.val_data or self.train_data
         x, y = data.x[:PROBE_SAMPLES], data.y[:PROBE_SAMPLES]
-        if self.recipe == "perceptron":
+        if not self.recipe.gradient_step:
             self.model(x)
         else:
             self.forward(x, y)
@@ -312,7 +312,7 @@ class SupervisedRun(Run):
     # ----------------------------------------------------------------------------------------
     # Language models
     def _generate_settings(self, dataset: Dataset) -> GenerateSettings | None:
-        if self.recipe != "language_model":
+        if self.recipe.generates != "text":
             return None
         if not dataset.vocab:
             raise TrainingError(
@@ -359,7 +359,7 @@ class SupervisedRun(Run):
     # VAEs
     def _vae_noise(self) -> torch.Tensor | None:
         """Fixed prior noise, so that successive epochs decode the same points."""
-        if self.recipe != "vae" or not sampling_nodes(self.model):
+        if self.recipe.generates != "images" or not sampling_nodes(self.model):
             return None
         outputs = output_nodes(self.model)
         self.decoder = latent_decoder(self.model, outputs[0]) if outputs else None

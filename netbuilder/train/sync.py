@@ -6,9 +6,10 @@ step. Tests count calls here (and to ``torch.Tensor.item``) to prove it.
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 
-def to_host(values: torch.Tensor) -> list[float]:
-    """A 1-D tensor's values as Python floats (one sync)."""
-    return [float(v) for v in values.detach().float().cpu().tolist()]
+def to_host(values: torch.Tensor) -> np.ndarray:
+    """A tensor's values as a flat float64 numpy array (one sync)."""
+    return values.detach().reshape(-1).to(torch.float64).cpu().numpy()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 
@@ -192,10 +193,57 @@ def test_reads_back_far_less_often_than_it_steps(monkeypatch) -> None:
     steps = events[0].steps_per_epoch * 4
     assert steps == 384
     reports = sum(isinstance(e, Metrics) for e in events)
-    # One read per report, one per epoch end, one per test evaluation.
-    assert counts["to_host"] == reports + 4 + 1
+    # One read per report (the last of each epoch included: the epoch's figures come from it)
+    # and one for the test evaluation.
+    assert counts["to_host"] == reports + 1
     assert counts["item"] == 0
     assert counts["to_host"] < steps / 10
+
+
+def test_every_step_is_reported_once_in_order_with_its_own_loss() -> None:
+    settings = SETTINGS.with_changes(batch_size=4, epochs=3, validation_split=0.0)
+    events = run(settings, report_interval=0.0)
+    reports = [e for e in events if isinstance(e, Metrics)]
+    steps = events[0].steps_per_epoch * 3
+    rows = [r for e in reports for r in e.step_losses]
+    assert len(rows) == steps
+    firsts = [e.first_step for e in reports]
+    assert firsts[0] == 1 and all(b > a for a, b in itertools.pairwise(firsts))
+    # Each report's mean is the sample-weighted mean of its steps (last batches may be short).
+    for event in reports:
+        assert event.step_losses.dtype.name == "float32"
+        assert abs(float(event.step_losses[:, 0].mean()) - event.loss) < 0.05 + 0.05 * event.loss
+    ends = [e for e in events if isinstance(e, EpochEnd)]
+    assert [e.step for e in ends] == [steps // 3, 2 * steps // 3, steps]
+
+
+def test_more_steps_than_the_log_holds_between_reports_are_all_kept(monkeypatch) -> None:
+    from netbuilder.train import steplog
+
+    monkeypatch.setattr(steplog, "CAPACITY", 5)
+    settings = SETTINGS.with_changes(batch_size=2, epochs=1, validation_split=0.0)
+    events = run(settings, report_interval=3600.0)
+    reports = [e for e in events if isinstance(e, Metrics)]
+    assert sum(len(e.step_losses) for e in reports) == events[0].steps_per_epoch == 48
+    assert max(len(e.step_losses) for e in reports) == 5
+
+
+def test_probes_keep_their_spacing(monkeypatch) -> None:
+    calls: list[float] = []
+    original = supervised.SupervisedRun.probe
+
+    def counting(self: supervised.SupervisedRun, epoch: int, step: int) -> object:
+        calls.append(time.perf_counter())
+        return original(self, epoch, step)
+
+    monkeypatch.setattr(supervised.SupervisedRun, "probe", counting)
+    settings = SETTINGS.with_changes(batch_size=1, epochs=2, validation_split=0.0)
+    started = time.perf_counter()
+    events = run(settings, probe_interval=0.2)
+    seconds = time.perf_counter() - started
+    steps = events[0].steps_per_epoch * 2
+    # One probe after the first step, then at most one per 0.2 s: never one per step.
+    assert 1 <= len(calls) <= seconds / 0.2 + 2 < steps
 
 
 def test_real_dataset_class_is_accepted() -> None:
