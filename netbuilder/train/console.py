@@ -20,11 +20,11 @@ from netbuilder.compile.weights import weights_payload
 from netbuilder.core.errors import NetbuilderError
 from netbuilder.core.fileformat import write_atomic
 from netbuilder.core.graph import Document
-from netbuilder.core.inference import analyse
 from netbuilder.train.checkpoint import load_checkpoint
 from netbuilder.train.data import load_dataset
 from netbuilder.train.events import EpochEnd, Failed, Finished, Metrics, Started
 from netbuilder.train.loop import data_network, train
+from netbuilder.train.readiness import input_shape
 from netbuilder.train.settings import TrainingSettings
 from netbuilder.train.sinks import JsonLinesLog, Sinks
 from netbuilder.train.tensorboard import TensorBoardLog
@@ -74,7 +74,7 @@ def run_training(doc: Document, source: str, options: TrainOptions,
     if not data_source:
         raise NetbuilderError(f"{source}: no data: name a data set in the graph's training "
                               "settings or pass --data PATH")
-    shape = _input_shape(doc, data_network(doc, settings, network))
+    shape = input_shape(doc, data_network(doc, settings, network))
     dataset = load_dataset(data_source, input_shape=shape, seed=settings.seed)
     # Looked up now, not at import: a test harness or an embedding app may swap sys.stderr.
     out = sys.stderr if out is None else out
@@ -119,17 +119,6 @@ def save_weights(checkpoint: Path, target: Path) -> None:
         staging = Path(folder) / "weights.pt"
         torch.save(weights_payload(networks), staging)
         write_atomic(target, staging.read_bytes())
-
-
-def _input_shape(doc: Document, network: str) -> tuple[int, ...] | None:
-    """The shape of the network's first Input block (data are shaped to fit it)."""
-    graph = doc.network(network)
-    analysis = analyse(doc, graph)
-    for node in graph.nodes.values():
-        if node.type == "input":
-            spec = analysis.output_spec(node.id, "y")
-            return None if spec is None else spec.shape
-    return None
 
 
 class _Progress:

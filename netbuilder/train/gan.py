@@ -58,8 +58,9 @@ class GanRun(Run):
     part_names = PARTS
 
     def __init__(self, doc: Document, dataset: Dataset, settings: TrainingSettings,
-                 resume: str | os.PathLike[str] | None) -> None:
-        super().__init__(settings, resume)
+                 resume: str | os.PathLike[str] | None,
+                 initial_weights: str | os.PathLike[str] | None = None) -> None:
+        super().__init__(settings, resume, initial_weights)
         g_name, d_name = network_names(doc, settings)
         self.generator = compile_network(doc, g_name).to(self.device)
         self.discriminator = compile_network(doc, d_name).to(self.device)

@@ -44,6 +44,7 @@ def train(doc: Document, dataset: Dataset, settings: TrainingSettings | None = N
           control: TrainingControl | None = None, *, network: str | None = None,
           checkpoint: str | os.PathLike[str] | None = None,
           resume: str | os.PathLike[str] | None = None,
+          initial_weights: str | os.PathLike[str] | None = None,
           report_interval: float = 0.1,
           probe_interval: float | None = None) -> Iterator[Event]:
     """Trains a network of ``doc`` on ``dataset``, yielding events as it goes.
@@ -59,6 +60,8 @@ def train(doc: Document, dataset: Dataset, settings: TrainingSettings | None = N
         checkpoint: a file to save (atomically) after every epoch.
         resume: a checkpoint to continue from (its epoch count, weights, optimizer state and
             RNG states), giving the same result as an uninterrupted run on the CPU.
+        initial_weights: a weights file (``train --save``, the dock's Save Weights) to start
+            from instead of fresh weights; the optimizer starts afresh.
         report_interval: seconds between Metrics events (each costs one device sync).
         probe_interval: seconds between Probe events (activations and gradient histograms on
             a few fixed samples); None for none.
@@ -70,7 +73,7 @@ def train(doc: Document, dataset: Dataset, settings: TrainingSettings | None = N
     try:
         if settings is None:
             settings = TrainingSettings.from_doc(doc)
-        run = make_run(doc, dataset, settings, network, resume)
+        run = make_run(doc, dataset, settings, network, resume, initial_weights)
         yield from _drive(run, control or TrainingControl(), checkpoint, report_interval,
                           probe_interval)
     except TrainingError as failure:
@@ -88,9 +91,11 @@ def train(doc: Document, dataset: Dataset, settings: TrainingSettings | None = N
 
 
 def make_run(doc: Document, dataset: Dataset, settings: TrainingSettings,
-             network: str | None, resume: str | os.PathLike[str] | None) -> Run:
+             network: str | None, resume: str | os.PathLike[str] | None,
+             initial_weights: str | os.PathLike[str] | None = None) -> Run:
     """The run of ``settings.recipe``, set up and checked before any step."""
-    return settings.recipe_spec.make_run(doc, dataset, settings, network, resume)
+    return settings.recipe_spec.make_run(doc, dataset, settings, network, resume,
+                                         initial_weights)
 
 
 def data_network(doc: Document, settings: TrainingSettings, network: str | None) -> str:

@@ -250,11 +250,12 @@ class Recipe:
 
     # ----- running ---------------------------------------------------------------------------
     def make_run(self, doc: Document, dataset: Dataset, settings: TrainingSettings,
-                 network: str | None, resume: str | os.PathLike[str] | None) -> Run:
+                 network: str | None, resume: str | os.PathLike[str] | None,
+                 initial_weights: str | os.PathLike[str] | None = None) -> Run:
         """The engine's run of this recipe, set up and checked before any step."""
         from netbuilder.train.supervised import SupervisedRun
 
-        return SupervisedRun(doc, dataset, settings, network, resume)
+        return SupervisedRun(doc, dataset, settings, network, resume, initial_weights)
 
     def divergence(self, first: float, recent: list[float]) -> str | None:
         """Why a run has diverged, or None while it has not.
@@ -454,10 +455,11 @@ class Gan(Recipe):
         return found
 
     def make_run(self, doc: Document, dataset: Dataset, settings: TrainingSettings,
-                 network: str | None, resume: str | os.PathLike[str] | None) -> Run:
+                 network: str | None, resume: str | os.PathLike[str] | None,
+                 initial_weights: str | os.PathLike[str] | None = None) -> Run:
         from netbuilder.train.gan import GanRun
 
-        return GanRun(doc, dataset, settings, resume)
+        return GanRun(doc, dataset, settings, resume, initial_weights)
 
     def divergence(self, first: float, recent: list[float]) -> str | None:
         reason = super().divergence(first, recent)

@@ -35,8 +35,10 @@ class Run:
 
     part_names: tuple[str, ...] = ()
 
-    def __init__(self, settings: TrainingSettings, resume: Any) -> None:
+    def __init__(self, settings: TrainingSettings, resume: Any,
+                 initial_weights: Any = None) -> None:
         self.settings = settings
+        self.initial_weights = initial_weights
         try:
             self.device = resolve_device(settings.device)
         except RuntimeError as error:
@@ -105,8 +107,11 @@ class Run:
         }
 
     def restore_networks(self) -> None:
-        """Loads the checkpoint's weights (before the optimizers are built)."""
+        """Loads the checkpoint's weights, or the initial weights asked for (before the
+        optimizers are built)."""
         if self.resume_state is None:
+            if self.initial_weights is not None:
+                self._load_initial_weights()
             return
         saved = self.resume_state["networks"]
         missing = sorted(set(self.networks) - set(saved))
@@ -121,6 +126,17 @@ class Run:
                     f"the checkpoint does not fit network '{name}': "
                     + str(error).splitlines()[0],
                     "Resume from a checkpoint of this same graph.") from error
+
+    def _load_initial_weights(self) -> None:
+        from netbuilder.compile.weights import load_weights
+        from netbuilder.core.errors import GraphFileError
+
+        for name, network in self.networks.items():
+            try:
+                load_weights(network, self.initial_weights, name)
+            except GraphFileError as error:
+                raise TrainingError(str(error), "Load weights trained for this same graph, "
+                                    "or train from fresh weights.") from error
 
     def restore_progress(self) -> None:
         """Epoch count, learning rate and RNG states from the checkpoint (after set-up)."""

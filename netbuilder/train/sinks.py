@@ -150,13 +150,19 @@ class RunStoreSink:
         self.ended = False
         self._last_flush = clock()
 
-    def write(self, event: Event) -> None:
-        if isinstance(event, Started) and self.run_id is None:
+    def open(self) -> int:
+        """Creates the run's row now (before the first event); returns its id."""
+        if self.run_id is None:
             self.run_id = self.store.create_run(self.info)
-            self.store.update_run(self.run_id, device=event.device)
+        return self.run_id
+
+    def write(self, event: Event) -> None:
+        if isinstance(event, Started):
+            self.store.update_run(self.open(), device=event.device)
             return
         if self.run_id is None:
-            return
+            self.open()
+        assert self.run_id is not None
         run_id = self.run_id
         if isinstance(event, Metrics):
             self.part_names = tuple(event.parts)

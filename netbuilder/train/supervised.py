@@ -60,8 +60,9 @@ class SupervisedRun(Run):
     """A run of one network whose step is a supervised (or self-supervised) update."""
 
     def __init__(self, doc: Document, dataset: Dataset, settings: TrainingSettings,
-                 network: str | None, resume: str | os.PathLike[str] | None) -> None:
-        super().__init__(settings, resume)
+                 network: str | None, resume: str | os.PathLike[str] | None,
+                 initial_weights: str | os.PathLike[str] | None = None) -> None:
+        super().__init__(settings, resume, initial_weights)
         #: What the recipe asks of the run (netbuilder.train.recipes): read, never a name test.
         self.recipe = settings.recipe_spec
         self.model = compile_network(doc, network, with_losses=True)

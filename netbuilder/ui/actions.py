@@ -87,6 +87,13 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("snap", "&Snap to Grid", checkable=True),
     ActionSpec("next_document", "&Next Document", ("Ctrl+Tab", "Ctrl+PgDown")),
     ActionSpec("previous_document", "&Previous Document", ("Ctrl+Shift+Tab", "Ctrl+PgUp")),
+    # Training (netbuilder/ui/training/dock.py)
+    ActionSpec("train_start", "&Train", ("F5",), "Train the network with the Training panel's "
+               "settings"),
+    ActionSpec("train_pause", "&Pause / Resume", ("F6",), "Pause the run, or go on"),
+    ActionSpec("train_stop", "&Stop", ("Shift+F5",), "Stop the run after its current step"),
+    ActionSpec("train_continue", "&Continue Last Run",
+               tip="Resume the last run from its last finished epoch"),
     # Network
     ActionSpec("add_network", "&Add Network…", tip="Add a network to the document (a GAN "
                "has two)"),
@@ -112,6 +119,7 @@ MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
     ("&View", ("zoom_in", "zoom_out", "zoom_reset", "fit", None, "snap", None, "@theme", None,
                "@docks", None, "next_document", "previous_document")),
     ("&Network", ("add_network", "rename_network", "remove_network")),
+    ("&Training", ("train_start", "train_pause", "train_stop", None, "train_continue")),
     ("&Help", ("shortcuts", "about")),
 )
 

@@ -6,7 +6,7 @@ commands through :meth:`DocumentWidget.push`. It implements the scene's ``Editor
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -47,6 +47,14 @@ _MODEL_EVENTS = ("graph_added", "graph_removed", "graph_renamed", "node_added", 
 _GRAPH_EVENTS = ("graph_added", "graph_removed", "graph_renamed")
 
 
+def weights_beside(path: Path | None) -> Path | None:
+    """The trained weights that lie next to a saved graph (``cnn.nbg`` -> ``cnn.pt``)."""
+    if path is None:
+        return None
+    candidate = path.with_suffix(".pt")
+    return candidate if candidate.is_file() else None
+
+
 class DocumentWidget(QWidget):
     """A document in the window: tabs of canvases over one model and one undo stack.
 
@@ -80,6 +88,11 @@ class DocumentWidget(QWidget):
         self._cache = ShapeCache()
         self._scenes: dict[str, CanvasScene] = {}
         self._views: dict[str, CanvasView] = {}
+        self._close_hooks: list[Callable[[], object]] = []
+        #: The trained weights this document goes with (exported, saved, trained on from):
+        #: those beside its file when it opens, later its last run's or a loaded file.
+        self.weights: Path | None = weights_beside(path)
+        self.weights_origin = f"{self.weights.name}, beside the file" if self.weights else ""
 
         self.tabs = QTabWidget(self)
         self.tabs.setTabPosition(QTabWidget.TabPosition.South)
@@ -120,8 +133,16 @@ class DocumentWidget(QWidget):
     def modified(self) -> bool:
         return not self.undo_stack.isClean()
 
+    def add_close_hook(self, hook: Callable[[], object]) -> None:
+        """Calls ``hook`` when the document closes (before the widget goes): a companion such
+        as the document's training run stops there. Hooks run even with signals blocked."""
+        self._close_hooks.append(hook)
+
     def detach(self) -> None:
         """Disconnects from the model before the widget goes away."""
+        hooks, self._close_hooks = self._close_hooks, []
+        for hook in hooks:
+            hook()
         self._check_timer.stop()
         for event in _MODEL_EVENTS:
             self.doc.events.disconnect(event, self._on_model_changed)

@@ -79,7 +79,8 @@ class ExchangeCommands(QObject):
         editor = self.window.current_editor
         if editor is None or self._refuse_while_running():
             return
-        dialog = ExportDialog(editor.doc, editor.path, self._folder(), self.window)
+        dialog = ExportDialog(editor.doc, editor.path, self._folder(), self.window,
+                              weights=editor.weights)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         self.export(editor.doc, dialog.request())

@@ -32,10 +32,11 @@ class ExportDialog(FormDialog):
         doc: the document to export (its networks fill the network list).
         source: the document's file, for the suggested output name (None when unsaved).
         folder: where the output goes by default.
+        weights: the document's trained weights (its last run's), offered at first.
     """
 
     def __init__(self, doc: Document, source: Path | None, folder: Path,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, weights: Path | None = None) -> None:
         super().__init__("Export", parent)
         self._doc, self._source, self._folder = doc, source, folder
         self.format = QComboBox(self)
@@ -46,6 +47,8 @@ class ExportDialog(FormDialog):
         self.weights = QLineEdit(self)
         self.weights.setPlaceholderText("none: freshly initialised weights")
         self.weights.setClearButtonEnabled(True)
+        if weights is not None:
+            self.weights.setText(str(weights))
         self.output = QLineEdit(self)
         self._output_edited = False
         self.output.textEdited.connect(self._note_output_edited)

@@ -48,10 +48,11 @@ from netbuilder.ui.problems import ProblemsWidget
 from netbuilder.ui.recent import RecentMenu
 from netbuilder.ui.shortcuts import ShortcutsDialog, SingleKeyGuard
 from netbuilder.ui.status import StatusIndicators
+from netbuilder.ui.training.dock import TrainingDock
 
 APP_NAME = "netbuilder"
 #: Dock sizes that leave the canvas most of a 1366x768 screen.
-PALETTE_WIDTH, INSPECTOR_WIDTH, PROBLEMS_HEIGHT = 210, 280, 96
+PALETTE_WIDTH, INSPECTOR_WIDTH, PROBLEMS_HEIGHT, TRAINING_HEIGHT = 210, 280, 96, 290
 _UNTITLED = "untitled_name"
 
 
@@ -82,13 +83,15 @@ class MainWindow(QMainWindow):
         self._build_centre()
         self._build_docks()
         self.status = StatusIndicators(self.statusBar(), self)
+        self.training.progress_changed.connect(self.status.training.setText)
         self.actions_by_name = self._build_actions()
         self.menus = actions.build_menus(self.menuBar(), self.actions_by_name, {
             "@recent": self._add_recent_menu, "@theme": self._add_theme_menu,
             "@docks": self._add_dock_toggles})
         # Single-key shortcuts (F, B, Tab, Delete) act on the canvas, never in a text field.
         self.key_guard = SingleKeyGuard(self.tabs, self)
-        for watched in (self, self.palette_dock, self.inspector_dock, self.problems_dock):
+        for watched in (self, self.palette_dock, self.inspector_dock, self.problems_dock,
+                        self.training_dock):
             watched.installEventFilter(self.key_guard)
         theme.notifier().changed.connect(self._repaint_for_theme)
         window_state.restore(self)
@@ -133,9 +136,23 @@ class MainWindow(QMainWindow):
         self.problems.counts_changed.connect(self._problem_counts_changed)
         self.problems_dock = self._dock("Problems", self.problems,
                                         Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.training = TrainingDock(self)
+        self.training.problems_changed.connect(self.problems.set_extra_problems)
+        self.training.status.connect(self.show_status)
+        self.training_dock = self._dock("Training", self.training,
+                                        Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.tabifyDockWidget(self.problems_dock, self.training_dock)
+        self.problems_dock.raise_()
         self.resizeDocks([self.palette_dock, self.inspector_dock],
                          [PALETTE_WIDTH, INSPECTOR_WIDTH], Qt.Orientation.Horizontal)
         self.resizeDocks([self.problems_dock], [PROBLEMS_HEIGHT], Qt.Orientation.Vertical)
+        # The two share the bottom: each tab keeps a height of its own, so the canvas keeps
+        # most of a 768-pixel screen while editing and the curves get room while training.
+        self._bottom_heights = {self.problems_dock: PROBLEMS_HEIGHT,
+                                self.training_dock: TRAINING_HEIGHT}
+        for dock in self._bottom_heights:
+            dock.visibilityChanged.connect(
+                lambda shown, d=dock: self._bottom_tab_shown(d) if shown else None)
 
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -146,6 +163,14 @@ class MainWindow(QMainWindow):
                          | features.DockWidgetFloatable)
         self.addDockWidget(area, dock)
         return dock
+
+    def _bottom_tab_shown(self, dock: QDockWidget) -> None:
+        other = self.training_dock if dock is self.problems_dock else self.problems_dock
+        if other.isFloating() or dock.isFloating():
+            return
+        if other.height() > 0:
+            self._bottom_heights[other] = other.height()
+        self.resizeDocks([dock], [self._bottom_heights[dock]], Qt.Orientation.Vertical)
 
     def _build_actions(self) -> dict[str, QAction]:
         existing = {"undo": self.undo_group.createUndoAction(self, "&Undo"),
@@ -174,6 +199,10 @@ class MainWindow(QMainWindow):
             "previous_document": lambda: self._step_document(-1),
             "add_network": self.edits.add_network, "rename_network": self.edits.rename_network,
             "remove_network": self.edits.remove_network, "shortcuts": self.show_shortcuts,
+            "train_start": self._train(self.training.start),
+            "train_pause": self._train(self.training.toggle_pause),
+            "train_stop": self._train(self.training.stop),
+            "train_continue": self._train(lambda: self.training.start(resume=True)),
             "about": self.show_about,
         }
         for spec in actions.ACTIONS:
@@ -181,6 +210,14 @@ class MainWindow(QMainWindow):
                 how = spec.name.removeprefix("align_")
                 slots[spec.name] = doc(lambda e, h=how: edit_ops.align(e, h))
         return slots
+
+    def _train(self, operation: Callable[[], object]) -> Callable[[], None]:
+        """A Training menu command: shows the dock, then acts."""
+        def run() -> None:
+            self.training_dock.show()
+            self.training_dock.raise_()
+            operation()
+        return run
 
     def _with_editor(self, operation: Callable[[DocumentWidget], object]) -> Callable[[], None]:
         def run() -> None:
@@ -215,7 +252,8 @@ class MainWindow(QMainWindow):
             self.theme_actions[name] = action
 
     def _add_dock_toggles(self, menu: QMenu) -> None:
-        for dock in (self.palette_dock, self.inspector_dock, self.problems_dock):
+        for dock in (self.palette_dock, self.inspector_dock, self.problems_dock,
+                     self.training_dock):
             menu.addAction(dock.toggleViewAction())
 
     # ----- documents ----------------------------------------------------------------------------
@@ -323,7 +361,8 @@ class MainWindow(QMainWindow):
             return
         window_state.save(self)
         for editor in self.editors():
-            self._retire(editor)
+            self._retire(editor)  # stops and joins each document's training run
+        self.training.shutdown()
         self.autosaver.shutdown()
         event.accept()
 
@@ -389,6 +428,7 @@ class MainWindow(QMainWindow):
         else:
             self.undo_group.setActiveStack(None)
         self.problems.set_editor(editor)
+        self.training.set_editor(editor)
         self._selection_changed()
 
     def _selection_changed(self) -> None:

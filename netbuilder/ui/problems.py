@@ -50,12 +50,18 @@ class Problem:
 
 
 def collect(editor: DocumentWidget) -> list[Problem]:
-    """The document's problems: errors first, then warnings, each in graph and node order."""
+    """The document's problems: errors first, then warnings, each in graph and node order.
+
+    An empty network lists nothing here ("no Input", "no Output" would greet every new
+    document in red); the training checks say what to add first instead.
+    """
     found: list[Problem] = []
     for graph_name, analysis in editor.analyses().items():
         if graph_name not in editor.doc.graphs:
             continue
         graph = editor.doc.graph(graph_name)
+        if not graph.nodes:
+            continue
         for diagnostic in analysis.diagnostics:
             found.append(_problem(editor, graph_name, graph.nodes.get(diagnostic.node or ""),
                                   diagnostic))
@@ -86,6 +92,7 @@ class ProblemsWidget(QWidget):
         super().__init__(parent)
         self.editor: DocumentWidget | None = None
         self._shown: list[Problem] = []
+        self._extra: list[Problem] = []
         self.tree = QTreeWidget(self)
         self.tree.setHeaderLabels(["Problem", "Block", "Network"])
         self.tree.setRootIsDecorated(False)
@@ -144,8 +151,15 @@ class ProblemsWidget(QWidget):
                 return self.tree.topLevelItem(row)
         return None
 
+    def set_extra_problems(self, problems: list[Problem]) -> None:
+        """Rows another panel contributes (what keeps the document from training), listed
+        after the graph's own problems."""
+        self._extra = list(problems)
+        self.refresh()
+
     def refresh(self) -> None:
         problems = collect(self.editor) if self.editor is not None else []
+        problems += [p for p in self._extra if p not in problems]
         if problems != self._shown or (not self.count() and problems):
             self._rebuild(problems)
         self._show_empty_state()

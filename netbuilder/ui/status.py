@@ -27,9 +27,12 @@ def totals_text(editor: DocumentWidget) -> str:
 
 
 class StatusIndicators:
-    """Two labels at the right of the status bar, refreshed by :meth:`show`."""
+    """Labels at the right of the status bar: training progress, totals, zoom."""
 
     def __init__(self, bar: QStatusBar, parent: QWidget) -> None:
+        self.training = QLabel(parent)
+        self.training.setObjectName("status_training")
+        self.training.setToolTip("The training run: epoch, step, samples a second, time left")
         self.totals = QLabel(parent)
         self.totals.setObjectName("status_totals")
         self.totals.setToolTip("Trainable parameters of each network")
@@ -37,6 +40,7 @@ class StatusIndicators:
         self.zoom.setObjectName("status_zoom")
         self.zoom.setToolTip("Zoom (Ctrl+0: actual size, F: fit)")
         self.zoom.setMinimumWidth(self.zoom.fontMetrics().horizontalAdvance("  300%  "))
+        bar.addPermanentWidget(self.training)
         bar.addPermanentWidget(self.totals)
         bar.addPermanentWidget(self.zoom)
 

@@ -27,6 +27,7 @@ The package is split by job; import from here, not from the modules:
 * :mod:`.groups`: :class:`Group` and :class:`Ungroup`.
 * :mod:`.networks`: add, delete and rename networks and group definitions.
 * :mod:`.annotations`: bypass flags and comment frames.
+* :mod:`.settings`: :class:`SetSetting`, a training, view or metadata setting.
 * :mod:`.checks`: :func:`check_connection` and the helpers the other modules share.
 """
 
@@ -62,6 +63,7 @@ from netbuilder.core.commands.nodes import (
     RenameNode,
     SetParams,
 )
+from netbuilder.core.commands.settings import SetSetting
 
 __all__ = [
     "FRAGMENT_FORMAT",
@@ -89,6 +91,7 @@ __all__ = [
     "RenameNode",
     "SetBypass",
     "SetParams",
+    "SetSetting",
     "UndoStack",
     "Ungroup",
     "can_bypass",
