@@ -6,6 +6,7 @@ Run from the repository root::
     python packaging/screenshots.py OUT_DIR --theme light --size 1366x768
 
 For each theme it writes ``mnist_cnn-<theme>.png`` (the CNN example, a block selected),
+``training-<theme>.png`` (the CNN trained a few epochs from the Training dock),
 ``gan_mnist-<theme>.png`` (the GAN's generator) and ``transformer_group-<theme>.png`` (the
 transformer example's encoder group opened). The window is grabbed with ``QWidget.grab()``
 under Qt's offscreen platform, which draws the same pixels as a real display. Settings of the
@@ -56,8 +57,33 @@ def _open_group(window: object) -> None:
         _select_block("multi_head_attention")(window)
 
 
+def _train(window: object) -> None:
+    """Trains the example from the Training dock (a few epochs) and shows its curves."""
+    import time
+
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    editor = window.current_editor  # type: ignore[attr-defined]
+    editor.doc.set_setting("training", "epochs", 4)  # short, and no undo step: nothing to save
+    dock = window.training  # type: ignore[attr-defined]
+    window.training_dock.show()  # type: ignore[attr-defined]
+    window.training_dock.raise_()  # type: ignore[attr-defined]
+    deadline = time.monotonic() + 120
+    while (not dock.start_button.isEnabled() or dock._preview_key is not None) and (
+            time.monotonic() < deadline):
+        app.processEvents()  # type: ignore[attr-defined]
+        time.sleep(0.01)
+    if not dock.start():
+        return
+    while dock.session.runner.running and time.monotonic() < deadline:
+        app.processEvents()  # type: ignore[attr-defined]
+        time.sleep(0.01)
+
+
 SHOTS = (
     Shot("mnist_cnn", "mnist_cnn", _select_block("conv2d", 0)),
+    Shot("training", "mnist_cnn", _train),
     Shot("gan_mnist", "gan_mnist", _select_block("dense", 0)),
     Shot("transformer_group", "transformer_classifier", _open_group),
 )

@@ -10,6 +10,7 @@ pool still runs it, which aborted the process now and then in tests.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import traceback
 from collections.abc import Callable
@@ -55,12 +56,18 @@ class BackgroundTask(QObject):
         try:
             value = self._work()
         except NetbuilderError as error:
-            self.failed.emit(str(error))
+            self._tell(self.failed, str(error))
         except MemoryError:
-            self.failed.emit("out of memory")
+            self._tell(self.failed, "out of memory")
         except Exception as error:  # a bug must reach the user, not kill a pool thread
             traceback.print_exc()
-            self.failed.emit(f"internal error: {type(error).__name__}: {error}")
+            self._tell(self.failed, f"internal error: {type(error).__name__}: {error}")
         else:
-            self.succeeded.emit(value)
+            self._tell(self.succeeded, value)
+
+    @staticmethod
+    def _tell(signal: object, value: object) -> None:
+        # The task's owner (a closed window) may be gone: then no one waits for the answer.
+        with contextlib.suppress(RuntimeError):
+            signal.emit(value)  # type: ignore[attr-defined]
 

@@ -14,7 +14,7 @@ import html
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -52,7 +52,7 @@ from netbuilder.ui.training.dock import TrainingDock
 
 APP_NAME = "netbuilder"
 #: Dock sizes that leave the canvas most of a 1366x768 screen.
-PALETTE_WIDTH, INSPECTOR_WIDTH, PROBLEMS_HEIGHT, TRAINING_HEIGHT = 210, 280, 96, 290
+PALETTE_WIDTH, INSPECTOR_WIDTH, PROBLEMS_HEIGHT, TRAINING_HEIGHT = 210, 280, 96, 310
 _UNTITLED = "untitled_name"
 
 
@@ -150,9 +150,12 @@ class MainWindow(QMainWindow):
         # most of a 768-pixel screen while editing and the curves get room while training.
         self._bottom_heights = {self.problems_dock: PROBLEMS_HEIGHT,
                                 self.training_dock: TRAINING_HEIGHT}
+        self._bottom_shown: QDockWidget = self.problems_dock
         for dock in self._bottom_heights:
+            # After the tab switch is laid out: a resize asked for before takes no effect.
             dock.visibilityChanged.connect(
-                lambda shown, d=dock: self._bottom_tab_shown(d) if shown else None)
+                lambda shown, d=dock: QTimer.singleShot(0, lambda: self._bottom_tab_shown(d))
+                if shown else None)
 
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -166,11 +169,16 @@ class MainWindow(QMainWindow):
 
     def _bottom_tab_shown(self, dock: QDockWidget) -> None:
         other = self.training_dock if dock is self.problems_dock else self.problems_dock
-        if other.isFloating() or dock.isFloating():
+        if (other.isFloating() or dock.isFloating() or not dock.isVisible()
+                or dock is self._bottom_shown):
             return
-        if other.height() > 0:
+        # The tab that was up leaves at the height the user gave it.
+        if self._bottom_shown is other and other.height() > 0:
             self._bottom_heights[other] = other.height()
-        self.resizeDocks([dock], [self._bottom_heights[dock]], Qt.Orientation.Vertical)
+        self._bottom_shown = dock
+        # Tabified docks resize together (Qt ignores a resize of one tab alone).
+        height = self._bottom_heights[dock]
+        self.resizeDocks([dock, other], [height, height], Qt.Orientation.Vertical)
 
     def _build_actions(self) -> dict[str, QAction]:
         existing = {"undo": self.undo_group.createUndoAction(self, "&Undo"),

@@ -29,7 +29,7 @@ from netbuilder.ui import block_docs, glyphs, theme
 from netbuilder.ui.document import DocumentWidget
 
 _REF_ROLE = Qt.ItemDataRole.UserRole
-NO_PROBLEMS = "No problems"
+NO_PROBLEMS = "No problems: ready to train (F5, or the Training tab)"
 
 
 @dataclass(frozen=True)

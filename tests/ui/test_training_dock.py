@@ -238,3 +238,64 @@ def test_the_training_commands_have_their_keys_and_sit_in_the_menu(window: MainW
     menu = next(m for m in window.menus.values() if m.title() == "&Training")
     keys = [a.shortcut().toString() for a in menu.actions()]
     assert name in keys
+
+
+def test_editing_the_graph_mid_run_says_the_run_trains_the_old_one(qtbot: Any,
+                                                                   window: MainWindow) -> None:
+    dock = ready(qtbot, window, moons_document(epochs=100_000))
+    qtbot.mouseClick(dock.start_button, LEFT)
+    session = dock.session
+    qtbot.waitUntil(lambda: session.record.step > 5, timeout=10_000)
+    editor = window.editors()[0]
+    hidden = editor.doc.network().node_by_name("hidden")
+    assert hidden is not None
+    editor.push(netbuilder.core.commands.SetParams("model", [hidden.id], {"units": 8}))
+    qtbot.waitUntil(lambda: "graph changed since this run began" in dock.message.text(),
+                    timeout=5_000)
+    assert session.state is State.RUNNING  # the run goes on with the graph it began with
+    dock.stop()
+    qtbot.waitUntil(lambda: finished(dock), timeout=5_000)
+
+
+def test_closing_a_document_mid_run_stops_its_run(qtbot: Any, window: MainWindow) -> None:
+    dock = ready(qtbot, window, moons_document(epochs=100_000))
+    qtbot.mouseClick(dock.start_button, LEFT)
+    session = dock.session
+    qtbot.waitUntil(lambda: session.record.step > 5, timeout=10_000)
+    thread = session.runner._thread
+    editor = window.editors()[0]
+    editor.undo_stack.setClean()
+    started = time.monotonic()
+    window.remove_document(editor)
+    assert time.monotonic() - started < 2.5
+    assert thread is not None and not thread.is_alive()
+    assert not dock.sessions and dock.session is None
+
+
+def test_the_curves_export_every_step_as_csv_and_the_plots_as_png(
+        qtbot: Any, window: MainWindow, dialogs: FakeDialogs, tmp_path: Any) -> None:
+    dock = ready(qtbot, window, moons_document(epochs=2))
+    qtbot.mouseClick(dock.start_button, LEFT)
+    qtbot.waitUntil(lambda: finished(dock), timeout=30_000)
+    csv_path, png_path = tmp_path / "steps.csv", tmp_path / "plots.png"
+    dialogs.save_paths += [str(csv_path), str(png_path)]
+    actions = dock.curves.export_button.menu().actions()
+    actions[1].trigger()
+    actions[0].trigger()
+    lines = csv_path.read_text().splitlines()
+    assert lines[0].startswith("step,epoch,loss")
+    assert len(lines) - 1 == dock.session.record.step
+    assert png_path.stat().st_size > 1000
+
+
+def test_the_read_out_names_step_epoch_and_values(qtbot: Any, window: MainWindow) -> None:
+    dock = ready(qtbot, window, moons_document(epochs=2))
+    qtbot.mouseClick(dock.start_button, LEFT)
+    qtbot.waitUntil(lambda: finished(dock), timeout=30_000)
+    record = dock.session.record
+    per_epoch = record.started.steps_per_epoch
+    text = dock.curves.readout_at(per_epoch + 1)
+    value = record.series["loss"].values[per_epoch]
+    assert text.startswith(f"step {per_epoch + 1:,} · epoch 2 · loss {value:.4g}")
+    assert "smoothed" in text
+    assert dock.curves.readout_at(10**9) == ""

@@ -12,6 +12,7 @@ auto-ranged every frame; OpenGL stays off.
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,9 +24,12 @@ from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
+    QFileDialog,
     QGraphicsItem,
     QHBoxLayout,
     QLabel,
+    QMenu,
+    QSizePolicy,
     QSlider,
     QToolButton,
     QVBoxLayout,
@@ -68,9 +72,11 @@ class CurvesView(QWidget):
 
     Signals:
         hovered(str): the read-out under the cursor ("step 1,234 · epoch 3 · loss 0.41").
+        exported(str, bool): what an export did (the message, whether it failed).
     """
 
     hovered = Signal(str)
+    exported = Signal(str, bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -101,7 +107,7 @@ class CurvesView(QWidget):
             plot.setMenuEnabled(False)
             plot.hideButtons()
             plot.getAxis("bottom").setLabel("step")
-            # Axes, titles and the legend change only when a range does: drawn from a pixmap
+            # Axes and titles change only when a range does: drawn from a pixmap
             # cache, a redraw while streaming costs the curves alone (axis text played back
             # took 3 ms an axis, 15 of the 17 ms a redraw cost without the cache).
             for name in ("left", "bottom"):
@@ -109,9 +115,6 @@ class CurvesView(QWidget):
             plot.titleLabel.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.accuracy_plot.setYRange(0, 100, padding=0.02)
         self.accuracy_plot.getViewBox().setMouseEnabled(x=True, y=False)
-        self.legend = self.loss_plot.addLegend(offset=(-6, 4), labelTextSize="7pt",
-                                               verSpacing=-6)
-        self.legend.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.raw = self.loss_plot.plot(name="loss (every step)")
         self.smooth = self.loss_plot.plot(name="smoothed")
         self.val_loss = self.loss_plot.plot(name="validation loss", symbol="o", symbolSize=5)
@@ -126,7 +129,15 @@ class CurvesView(QWidget):
         box.sigResized.connect(self._range_changed)
         self.loss_plot.scene().sigMouseMoved.connect(self._mouse_moved)
 
+        self.key = QLabel(self)
+        self.key.setTextFormat(Qt.TextFormat.RichText)
+        self.key.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.key.setContentsMargins(6, 0, 6, 0)
+        self.key.setProperty("role", "subtle")
+        # What the cursor points at in the loss plot. Long read-outs are cut, never widen the
+        # dock (and squeeze the side panels).
         self.readout = QLabel(" ", self)
+        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.readout.setProperty("role", "subtle")
         self.smoothing_slider = QSlider(Qt.Orientation.Horizontal, self)
         self.smoothing_slider.setRange(0, 990)
@@ -148,6 +159,15 @@ class CurvesView(QWidget):
         self.fit_button.setText("Fit")
         self.fit_button.setToolTip("Show the whole run again and follow it")
         self.fit_button.clicked.connect(self.fit)
+        self.export_button = QToolButton(self)
+        self.export_button.setText("Export")
+        self.export_button.setToolTip("Save the plots as a PNG picture, or every step of the "
+                                      "run as CSV")
+        self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.export_button)
+        menu.addAction("Plots as PNG…", self._export_png_dialog)
+        menu.addAction("Every step as CSV…", self._export_csv_dialog)
+        self.export_button.setMenu(menu)
         controls = QHBoxLayout()
         controls.setContentsMargins(4, 0, 4, 0)
         controls.addWidget(QLabel("Smoothing", self))
@@ -156,11 +176,13 @@ class CurvesView(QWidget):
         controls.addSpacing(8)
         controls.addWidget(self.log_box)
         controls.addWidget(self.fit_button)
+        controls.addWidget(self.export_button)
         controls.addSpacing(8)
         controls.addWidget(self.readout, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
+        layout.addWidget(self.key)
         layout.addWidget(self.plots, 1)
         layout.addLayout(controls)
         theme.notifier().changed.connect(self._apply_theme)
@@ -175,15 +197,14 @@ class CurvesView(QWidget):
         self._x_range = self._lr_top = self._epoch_x = None
         for item in self._part_items.values():
             self.loss_plot.removeItem(item)
-            self.legend.removeItem(item)
         self._part_items.clear()
+        self._update_legend()
         self.refresh()
 
     def set_overlays(self, overlays: Sequence[Overlay]) -> None:
         """Other runs to draw under the current one (from the history)."""
         for item in self._overlay_items:
             self.loss_plot.removeItem(item)
-            self.legend.removeItem(item)
         self.overlays = list(overlays)
         self._overlay_items = []
         for index, overlay in enumerate(self.overlays):
@@ -192,6 +213,7 @@ class CurvesView(QWidget):
             item = self.loss_plot.plot(name=overlay.name, pen=pg.mkPen(colour, width=1))
             item.setZValue(-5)
             self._overlay_items.append(item)
+        self._update_legend()
         self.refresh()
 
     def fit(self) -> None:
@@ -243,15 +265,20 @@ class CurvesView(QWidget):
                 item = self.loss_plot.plot(name=f"{name} (smoothed)",
                                            pen=pg.mkPen(colour, width=1.5))
                 self._part_items[name] = item
+                self._update_legend()
             smoothed = record.series[name].smoothed_series(self.smoothing)
             self._draw_series(item, smoothed, x0, x1, columns)
 
     def _draw_epochs(self, record: RunRecord) -> None:
         figures = record.epochs
         steps = np.asarray(figures.steps, dtype=np.float64)
-        self.val_loss.setData(steps, self._y(np.asarray(figures.val_loss)), connect="finite")
-        self.accuracy.setData(steps, np.asarray(figures.val_accuracy) * 100.0,
-                              connect="finite")
+        # Epochs without validation figures are left out (a scatter of NaN warns).
+        val_loss = np.asarray(figures.val_loss, dtype=np.float64)
+        shown = np.isfinite(val_loss)
+        self.val_loss.setData(steps[shown], self._y(val_loss[shown]))
+        accuracy = np.asarray(figures.val_accuracy, dtype=np.float64) * 100.0
+        shown = np.isfinite(accuracy)
+        self.accuracy.setData(steps[shown], accuracy[shown])
         if record.lr_steps:
             xs = np.repeat(np.asarray(record.lr_steps, dtype=np.float64), 2)[1:]
             ys = np.repeat(np.asarray(record.lr_values, dtype=np.float64), 2)
@@ -325,6 +352,29 @@ class CurvesView(QWidget):
         super().showEvent(event)  # type: ignore[arg-type]
         self.refresh()
 
+    def _update_legend(self) -> None:
+        """The key to the loss plot's lines, above the plots: a legend inside a plot this
+        small would cover the curves it explains."""
+        entries = [("every step", self.raw), ("smoothed", self.smooth),
+                   ("validation", self.val_loss),
+                   *((name.removesuffix(" (smoothed)"), item)
+                     for name, item in ((i.name(), i) for i in self._part_items.values())),
+                   *((overlay.name, item) for overlay, item in zip(
+                       self.overlays, self._overlay_items, strict=True))]
+        parts = []
+        for label, item in entries:
+            pen = item.opts.get("pen")
+            colour = "#888888"
+            if pen is not None:
+                shade = pg.mkPen(pen).color()
+                # A faint line's swatch is drawn as faint (the text colour has no alpha).
+                base = QColor(theme.panel().base)
+                alpha = shade.alphaF()
+                colour = QColor.fromRgbF(*(alpha * c + (1 - alpha) * b for c, b in zip(
+                    shade.getRgbF()[:3], base.getRgbF()[:3], strict=True))).name()
+            parts.append(f"<span style='color:{colour}'>■</span>&nbsp;{html.escape(label)}")
+        self.key.setText("Loss: " + "&nbsp;&nbsp;".join(parts))
+
     # ----- interaction ----------------------------------------------------------------------
     def _user_moved(self, *_: object) -> None:
         self._follow = False
@@ -379,6 +429,35 @@ class CurvesView(QWidget):
         self._set_y_range()
 
     # ----- export -----------------------------------------------------------------------------
+    def _export_png_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save the plots", self._suggested(".png"),
+                                              "PNG pictures (*.png)")
+        if path:
+            self._report(lambda: self.export_png(Path(path)), f"Saved {Path(path).name}")
+
+    def _export_csv_dialog(self) -> None:
+        if self.record is None:
+            self.exported.emit("There is no run to export yet", True)
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Save every step", self._suggested(".csv"),
+                                              "CSV files (*.csv)")
+        if path:
+            self._report(lambda: self.export_csv(Path(path)), f"Saved {Path(path).name}")
+
+    def _suggested(self, suffix: str) -> str:
+        name = self.record.name if self.record is not None else "training"
+        stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in name).strip("_")
+        return str(Path.home() / f"{stem or 'training'}{suffix}")
+
+    def _report(self, work: object, done: str) -> None:
+        try:
+            result = work()  # type: ignore[operator]
+        except (OSError, ValueError) as error:
+            self.exported.emit(f"Cannot export: {error}", True)
+            return
+        extra = f" ({result:,} steps)" if isinstance(result, int) else ""
+        self.exported.emit(done + extra, False)
+
     def export_png(self, path: Path) -> None:
         """The plots as they are on screen."""
         if not self.plots.grab().save(str(path)):
@@ -414,10 +493,7 @@ class CurvesView(QWidget):
         self.accuracy.setSymbolPen(None)
         self.lr.setPen(pg.mkPen(PALETTE[4], width=1.5))
         self.cursor.setPen(pg.mkPen(colours.node_subtle, width=1, style=Qt.PenStyle.DashLine))
-        self.legend.setLabelTextColor(colours.node_text)
-        background = QColor(panel.base)
-        background.setAlpha(210)
-        self.legend.setBrush(pg.mkBrush(background))
+        self._update_legend()
 
 
 def _figure(value: float) -> str:

@@ -13,7 +13,7 @@ import contextlib
 import html
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QFileDialog,
@@ -86,6 +86,11 @@ class TrainingDock(QWidget):
         self._readiness_timer.setInterval(150)
         self._readiness_timer.timeout.connect(self.check_readiness)
         self.set_editor(None)
+
+    def minimumSizeHint(self) -> QSize:
+        """Small: the dock shares the bottom with the Problems panel, which may be short
+        while the Training tab waits behind it (the settings scroll, the plots shrink)."""
+        return QSize(480, 90)
 
     # ----- layout --------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -161,6 +166,7 @@ class TrainingDock(QWidget):
         self.pages.setMinimumWidth(SETTINGS_WIDTH)
 
         self.curves = CurvesView(self)
+        self.curves.exported.connect(self.status)
         self.history = RunHistoryView(self)
         self.history.overlays_changed.connect(self._overlays_changed)
         self.views = QTabWidget(self)
