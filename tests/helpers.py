@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 import netbuilder
 from netbuilder.core.builder import GraphBuilder
 from netbuilder.core.graph import Document
+from netbuilder.train.events import EpochEnd, Finished, Metrics, Started
+from netbuilder.train.record import RunRecord
 
 
 def mlp_document(hidden: int = 16) -> Document:
@@ -30,3 +34,20 @@ def classifier_with_loss() -> Document:
     net.add("cross_entropy_loss", prediction, label)
     net.layout()
     return doc
+
+
+def long_run(epochs: int, steps_per_epoch: int = 2, schedule: bool = True) -> RunRecord:
+    """A record fed as the engine feeds it: a report per epoch, then the epoch's end."""
+    record = RunRecord(clock=lambda: 0.0)
+    record.write(Started(epochs, steps_per_epoch, "cpu", "eager"))
+    step = 0
+    for epoch in range(1, epochs + 1):
+        step += steps_per_epoch
+        losses = np.full((steps_per_epoch, 1), 1.0 / epoch, np.float32)
+        lr = 0.1 / epoch if schedule else 0.1
+        record.write(Metrics(epoch, step, 1.0 / epoch, 100.0, lr, step_losses=losses,
+                             samples=8 * steps_per_epoch))
+        accuracy = None if epoch % 3 else epoch / epochs
+        record.write(EpochEnd(epoch, 1.0 / epoch, 2.0 / epoch, accuracy, 100.0, step=step))
+    record.write(Finished({"loss": 1.0 / epochs}, None, None))
+    return record

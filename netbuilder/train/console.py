@@ -104,7 +104,9 @@ def run_training(doc: Document, source: str, options: TrainOptions,
         if checkpoint.exists():
             kept = Path.cwd() / f"{Path(source).stem}-interrupted.ckpt"
             shutil.copyfile(checkpoint, kept)
-            print(f"netbuilder: interrupted; the last finished epoch is saved in {kept} "
+            epochs = load_checkpoint(kept)["epoch"]
+            # Checkpoints are spaced in time, so this may be a little behind the last epoch.
+            print(f"netbuilder: interrupted; the state after epoch {epochs} is saved in {kept} "
                   f"(continue with --resume {kept.name})", file=out)
         raise
     finally:

@@ -4,8 +4,8 @@
 the thread; this module has no Qt). It rebuilds the document from the text snapshot taken when
 Start was pressed, so the live graph stays editable; loads the data set; trains with
 :func:`netbuilder.train.loop.train`; writes the run into the history (every step, every epoch,
-how it ended); keeps a checkpoint after every epoch and the final weights beside the run's row;
-and hands every event to ``emit`` (which queues it for the GUI thread).
+how it ended); keeps checkpoints (at epoch ends, at most one per 10 s) and the final weights
+beside the run's row; and hands every event to ``emit`` (which queues it for the GUI thread).
 """
 
 from __future__ import annotations
@@ -76,11 +76,14 @@ class RunFiles:
         run_id: the run's id in the history (None without one).
         weights: the final weights file (None when no epoch finished).
         checkpoint: the last checkpoint, to resume from (None when no epoch finished).
+        checkpoint_epochs: the finished epochs the checkpoint and the weights hold
+            (checkpoints are spaced in time: a stopped run's may be a little behind).
     """
 
     run_id: int | None
     weights: Path | None
     checkpoint: Path | None
+    checkpoint_epochs: int = 0
 
 
 def run_job(job: TrainingJob, control: TrainingControl,
@@ -169,13 +172,14 @@ class _JobRun:
         """The final weights (from the last checkpoint) beside the run, noted in its row."""
         if not checkpoint.exists():
             return RunFiles(run_id, None, None)
+        from netbuilder.train.checkpoint import load_checkpoint
         from netbuilder.train.console import save_weights
 
         weights = checkpoint.with_suffix(".pt")
         save_weights(checkpoint, weights)
         if self.store is not None and run_id is not None:
             self.store.update_run(run_id, weights=str(weights))
-        return RunFiles(run_id, weights, checkpoint)
+        return RunFiles(run_id, weights, checkpoint, load_checkpoint(checkpoint)["epoch"])
 
 
 def _load_data(job: TrainingJob, doc: Document, network: str) -> Dataset:

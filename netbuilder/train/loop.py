@@ -38,6 +38,9 @@ __all__ = ["TrainingError", "train"]
 
 #: Steps the divergence check looks back over (across epochs: an epoch may be one step).
 RECENT_STEPS = 32
+# Seconds between checkpoints: an epoch of a few steps is not worth an fsync each (a tiny
+# regression spent a fifth of its time saving). The last epoch is always saved.
+CHECKPOINT_INTERVAL_S = 10.0
 
 
 def train(doc: Document, dataset: Dataset, settings: TrainingSettings | None = None,
@@ -46,7 +49,8 @@ def train(doc: Document, dataset: Dataset, settings: TrainingSettings | None = N
           resume: str | os.PathLike[str] | None = None,
           initial_weights: str | os.PathLike[str] | None = None,
           report_interval: float = 0.1,
-          probe_interval: float | None = None) -> Iterator[Event]:
+          probe_interval: float | None = None,
+          checkpoint_interval: float = CHECKPOINT_INTERVAL_S) -> Iterator[Event]:
     """Trains a network of ``doc`` on ``dataset``, yielding events as it goes.
 
     Args:
@@ -57,7 +61,9 @@ def train(doc: Document, dataset: Dataset, settings: TrainingSettings | None = N
             (the generator and discriminator networks).
         control: stop, pause/resume and learning-rate changes from another thread.
         network: which network to train; None for the document's first (not used by gan).
-        checkpoint: a file to save (atomically) after every epoch.
+        checkpoint: a file to save (atomically) at the end of an epoch, at most every
+            ``checkpoint_interval`` seconds, and at the end of the run: the last epoch, or
+            the last finished one when a stop comes before the next epoch's first step.
         resume: a checkpoint to continue from (its epoch count, weights, optimizer state and
             RNG states), giving the same result as an uninterrupted run on the CPU.
         initial_weights: a weights file (``train --save``, the dock's Save Weights) to start
@@ -65,6 +71,7 @@ def train(doc: Document, dataset: Dataset, settings: TrainingSettings | None = N
         report_interval: seconds between Metrics events (each costs one device sync).
         probe_interval: seconds between Probe events (activations and gradient histograms on
             a few fixed samples); None for none.
+        checkpoint_interval: the fewest seconds between two checkpoints (0: every epoch).
 
     Yields:
         Started, then Metrics, EpochEnd, Samples and Probe, then Finished; or Failed, which
@@ -74,7 +81,8 @@ def train(doc: Document, dataset: Dataset, settings: TrainingSettings | None = N
         if settings is None:
             settings = TrainingSettings.from_doc(doc)
         run = make_run(doc, dataset, settings, network, resume, initial_weights)
-        yield from _drive(run, control or TrainingControl(), checkpoint, report_interval,
+        saver = _Checkpoints(run, checkpoint, checkpoint_interval)
+        yield from _drive(run, control or TrainingControl(), saver, report_interval,
                           probe_interval)
     except TrainingError as failure:
         yield Failed(failure.message, failure.advice, failure.kind)
@@ -103,7 +111,7 @@ def data_network(doc: Document, settings: TrainingSettings, network: str | None)
     return settings.recipe_spec.data_network(doc, settings.extra, network)
 
 
-def _drive(run: Run, control: TrainingControl, checkpoint: str | os.PathLike[str] | None,
+def _drive(run: Run, control: TrainingControl, saver: _Checkpoints,
            report_interval: float, probe_interval: float | None) -> Iterator[Event]:
     settings, device = run.settings, run.device
     recipe = settings.recipe_spec
@@ -132,6 +140,8 @@ def _drive(run: Run, control: TrainingControl, checkpoint: str | os.PathLike[str
                 last_probe += pause
             if control.stopped:
                 stopped = True
+                if index == 0:
+                    saver.flush()  # nothing has changed since the last epoch ended
                 break
             new_lr = control.take_lr()
             if new_lr is not None:
@@ -165,8 +175,7 @@ def _drive(run: Run, control: TrainingControl, checkpoint: str | os.PathLike[str
         epoch_done = epoch + 1
         epoch_loss = means.pop("loss")
         last = {"loss": epoch_loss, **means, "val_loss": val_loss, "val_accuracy": val_accuracy}
-        if checkpoint is not None:
-            save_checkpoint(checkpoint, run.state(epoch_done))
+        saver.epoch_ended(epoch_done, last=epoch_done == settings.epochs)
         yield EpochEnd(epoch_done, epoch_loss, val_loss, val_accuracy, rate, means,
                        step=reader.step)
         yield from run.samples_at(epoch_done)
@@ -176,6 +185,40 @@ def _drive(run: Run, control: TrainingControl, checkpoint: str | os.PathLike[str
             raise TrainingError(f"training diverged: {higher}", DIVERGED_ADVICE,
                                 kind="diverged")
     yield run.finish(last, epoch_done, stopped)
+
+
+class _Checkpoints:
+    """Saves the run's state at epoch ends, spaced in time.
+
+    An epoch end that comes too soon after the last save is remembered, RNG states included,
+    so that a stop before the next epoch's first step can still save exactly that epoch.
+    """
+
+    def __init__(self, run: Run, path: str | os.PathLike[str] | None, interval: float) -> None:
+        self.run = run
+        self.path = path
+        self.interval = interval
+        self._saved_at = -math.inf
+        self._pending: tuple[int, torch.Tensor, torch.Tensor] | None = None
+
+    def epoch_ended(self, epochs_done: int, last: bool) -> None:
+        if self.path is None:
+            return
+        self._pending = (epochs_done, self.run.shuffle.get_state(), torch.get_rng_state())
+        if last or time.perf_counter() - self._saved_at >= self.interval:
+            self.flush()
+
+    def flush(self) -> None:
+        """Saves the epoch end not saved yet, if there is one."""
+        if self.path is None or self._pending is None:
+            return
+        epochs_done, shuffle_rng, torch_rng = self._pending
+        state = self.run.state(epochs_done)
+        # The next epoch's shuffle may already have drawn from these generators.
+        state["shuffle_rng"], state["torch_rng"] = shuffle_rng, torch_rng
+        save_checkpoint(self.path, state)
+        self._pending = None
+        self._saved_at = time.perf_counter()
 
 
 class _Reader:

@@ -2,7 +2,7 @@
 
 :class:`RunRecord` is an event sink (:mod:`netbuilder.train.sinks`). It holds every step's
 losses in :class:`~netbuilder.train.series.StepSeries` (appended in numpy batches, one per
-report), the per-epoch figures, the learning rate at each report, the latest probe and the
+report), the per-epoch figures, the learning rate where it changed, the latest probe and the
 latest samples of each kind (older ones are dropped: memory stays flat), the progress, and how
 the run ended. It is plain Python and numpy: the app's worker thread never touches it, the GUI
 thread feeds it the events it drains, and a run reopened from the history becomes one too.
@@ -14,9 +14,7 @@ import csv
 import math
 import os
 import time
-from bisect import bisect_left
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -34,15 +32,68 @@ from netbuilder.train.events import (
 from netbuilder.train.series import StepSeries
 
 
-@dataclass
-class EpochFigures:
-    """The figures of the finished epochs, as parallel lists."""
+class Columns:
+    """Parallel numpy columns that grow by appending rows (amortised doubling).
 
-    epochs: list[int] = field(default_factory=list)
-    steps: list[int] = field(default_factory=list)
-    loss: list[float] = field(default_factory=list)
-    val_loss: list[float] = field(default_factory=list)  # NaN where there is none
-    val_accuracy: list[float] = field(default_factory=list)
+    Arrays, not lists: a long run of short epochs has hundreds of thousands of rows (a float
+    in a list costs 32 bytes, here 8), and the plots read them without converting.
+    """
+
+    def __init__(self, columns: dict[str, Any]) -> None:
+        self._count = 0
+        self._data = {name: np.empty(64, dtype) for name, dtype in columns.items()}
+
+    def __len__(self) -> int:
+        return self._count
+
+    def append(self, *row: float) -> None:
+        if self._count == len(next(iter(self._data.values()))):
+            for name, column in self._data.items():
+                grown = np.empty(2 * len(column), column.dtype)
+                grown[:self._count] = column
+                self._data[name] = grown
+        for column, value in zip(self._data.values(), row, strict=True):
+            column[self._count] = value
+        self._count += 1
+
+    def column(self, name: str) -> np.ndarray:
+        """A read-only view of the filled part of one column."""
+        view = self._data[name][:self._count]
+        view.flags.writeable = False
+        return view
+
+
+class EpochFigures(Columns):
+    """The figures of the finished epochs; NaN where an epoch had no validation figure."""
+
+    def __init__(self) -> None:
+        super().__init__({"epochs": np.int64, "steps": np.int64, "loss": np.float64,
+                          "val_loss": np.float64, "val_accuracy": np.float64})
+
+    def add(self, epoch: int, step: int, loss: float, val_loss: float | None,
+            val_accuracy: float | None) -> None:
+        self.append(epoch, step, loss, math.nan if val_loss is None else val_loss,
+                    math.nan if val_accuracy is None else val_accuracy)
+
+    @property
+    def epochs(self) -> np.ndarray:
+        return self.column("epochs")
+
+    @property
+    def steps(self) -> np.ndarray:
+        return self.column("steps")
+
+    @property
+    def loss(self) -> np.ndarray:
+        return self.column("loss")
+
+    @property
+    def val_loss(self) -> np.ndarray:
+        return self.column("val_loss")
+
+    @property
+    def val_accuracy(self) -> np.ndarray:
+        return self.column("val_accuracy")
 
 
 class RunRecord:
@@ -58,8 +109,8 @@ class RunRecord:
         self.clock = clock
         self.series: dict[str, StepSeries] = {"loss": StepSeries()}
         self.epochs = EpochFigures()
-        self.lr_steps: list[int] = []
-        self.lr_values: list[float] = []
+        # The learning rate from each step on where it changed (a schedule: every epoch).
+        self.lr_changes = Columns({"steps": np.int64, "values": np.float64})
         self.started: Started | None = None
         self.outcome: Finished | Failed | None = None
         self.probe: Probe | None = None
@@ -81,13 +132,8 @@ class RunRecord:
         elif isinstance(event, Metrics):
             self._metrics(event)
         elif isinstance(event, EpochEnd):
-            figures = self.epochs
-            figures.epochs.append(event.epoch)
-            figures.steps.append(event.step)
-            figures.loss.append(event.loss)
-            figures.val_loss.append(math.nan if event.val_loss is None else event.val_loss)
-            figures.val_accuracy.append(math.nan if event.val_accuracy is None
-                                        else event.val_accuracy)
+            self.epochs.add(event.epoch, event.step, event.loss, event.val_loss,
+                            event.val_accuracy)
             self.epoch = event.epoch
         elif isinstance(event, Probe):
             self.probe = event  # only the latest is kept
@@ -113,8 +159,7 @@ class RunRecord:
                 self.series.setdefault(name, StepSeries(event.first_step)).append(
                     np.ascontiguousarray(rows[:, column], dtype=np.float32))
         if self.lr != event.lr:
-            self.lr_steps.append(event.first_step)
-            self.lr_values.append(event.lr)
+            self.lr_changes.append(event.first_step, event.lr)
         self.lr = event.lr
         self.step, self.epoch = event.step, max(self.epoch, event.epoch - 1)
         self.samples_seen += event.samples
@@ -159,13 +204,13 @@ class RunRecord:
         if self.started is None or self.started.steps_per_epoch <= 0:
             return 0
         ends = self.epochs.steps
-        index = bisect_left(ends, step)
+        index = int(np.searchsorted(ends, step, side="left"))
         if index < len(ends):
-            return self.epochs.epochs[index]
+            return int(self.epochs.epochs[index])
         return math.ceil(step / self.started.steps_per_epoch)
 
     def has_accuracy(self) -> bool:
-        return any(not math.isnan(v) for v in self.epochs.val_accuracy)
+        return bool(np.isfinite(self.epochs.val_accuracy).any())
 
     # ----- export --------------------------------------------------------------------------
     def csv_rows(self) -> Iterator[list[Any]]:
@@ -176,17 +221,20 @@ class RunRecord:
         loss = self.series["loss"]
         columns = [self.series[name].values for name in names]
         first = loss.first_step
-        epoch_at = dict(zip(self.epochs.steps, range(len(self.epochs.steps)), strict=True))
+        epoch_at = {int(step): at for at, step in enumerate(self.epochs.steps.tolist())}
+        lr_steps = self.lr_changes.column("steps").tolist()
+        lr_values = self.lr_changes.column("values").tolist()
         lr_index = 0
         epoch_index = 0
-        ends = self.epochs.steps
+        ends = self.epochs.steps.tolist()  # plain ints: read once per step below
+        epoch_numbers = self.epochs.epochs.tolist()
         for offset in range(len(loss)):
             step = first + offset
-            while lr_index + 1 < len(self.lr_steps) and self.lr_steps[lr_index + 1] <= step:
+            while lr_index + 1 < len(lr_steps) and lr_steps[lr_index + 1] <= step:
                 lr_index += 1
             while epoch_index < len(ends) and ends[epoch_index] < step:
                 epoch_index += 1
-            epoch = (self.epochs.epochs[epoch_index] if epoch_index < len(ends)
+            epoch = (epoch_numbers[epoch_index] if epoch_index < len(ends)
                      else self.epoch_of(step))
             row: list[Any] = [step, epoch]
             row += [_text(column[offset], np.float32) if offset < len(column) else ""
@@ -196,7 +244,7 @@ class RunRecord:
                 row += ["", ""]
             else:
                 row += [_text(self.epochs.val_loss[at]), _text(self.epochs.val_accuracy[at])]
-            row.append(_text(self.lr_values[lr_index]) if self.lr_values else "")
+            row.append(_text(lr_values[lr_index]) if lr_values else "")
             yield row
 
     def write_csv(self, path: str | os.PathLike[str]) -> int:

@@ -171,6 +171,44 @@ def test_checkpoint_resume_matches_an_uninterrupted_run(tmp_path) -> None:
     assert rest[-1].test_loss == whole[-1].test_loss
 
 
+def test_checkpoints_are_spaced_in_time_and_the_last_epoch_is_always_saved(
+        tmp_path, monkeypatch) -> None:
+    """Five quick epochs within one interval: the first and the last are saved, no more."""
+    from netbuilder.train import loop
+
+    saved: list[int] = []
+    original = loop.save_checkpoint
+
+    def counting(path: object, state: dict) -> None:
+        saved.append(state["epoch"])
+        original(path, state)
+
+    monkeypatch.setattr(loop, "save_checkpoint", counting)
+    path = tmp_path / "run.ckpt"
+    run(SETTINGS.with_changes(epochs=5), checkpoint=path, checkpoint_interval=3600)
+    assert saved == [1, 5]
+    saved.clear()
+    run(SETTINGS.with_changes(epochs=3), checkpoint=path, checkpoint_interval=0)
+    assert saved == [1, 2, 3]
+
+
+def test_a_stop_mid_epoch_keeps_the_last_saved_checkpoint(tmp_path) -> None:
+    """Weights part-way through an epoch are not a checkpoint: resuming must stay exact."""
+    from netbuilder.train.checkpoint import load_checkpoint
+
+    settings = SETTINGS.with_changes(epochs=4)
+    path = tmp_path / "run.ckpt"
+    control = TrainingControl()
+    steps = 0
+    for event in train(classifier_with_loss(), dataset(), settings, control, checkpoint=path,
+                       report_interval=0.0, checkpoint_interval=3600):
+        if isinstance(event, Metrics):
+            steps += len(event.step_losses)
+            if steps >= 9 * 2 + 4:  # four steps into the third epoch
+                control.stop()
+    assert load_checkpoint(path)["epoch"] == 1  # epoch 2 came too soon after epoch 1's save
+
+
 def test_reads_back_far_less_often_than_it_steps(monkeypatch) -> None:
     """Every device read goes through sync.to_host or Tensor.item; count both."""
     counts = {"to_host": 0, "item": 0}

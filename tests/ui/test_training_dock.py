@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
@@ -299,3 +300,27 @@ def test_the_read_out_names_step_epoch_and_values(qtbot: Any, window: MainWindow
     assert text.startswith(f"step {per_epoch + 1:,} · epoch 2 · loss {value:.4g}")
     assert "smoothed" in text
     assert dock.curves.readout_at(10**9) == ""
+
+
+@pytest.mark.parametrize("epochs", [10, 5000])
+def test_epoch_dots_while_they_fit_then_an_envelope_that_stays_small(qtbot: Any,
+                                                                     epochs: int) -> None:
+    """Thousands of short epochs must not make each redraw grow with the run."""
+    from netbuilder.ui.training.curves import CurvesView
+    from tests.helpers import long_run
+
+    view = CurvesView()
+    qtbot.addWidget(view)
+    view.resize(800, 400)
+    view.show()
+    view.show_record(long_run(epochs))
+    view.refresh()
+    columns = max(32, int(view.loss_plot.getViewBox().width()))
+    drawn = view.val_loss.xData
+    if epochs == 10:
+        assert len(drawn) == 10 and view.val_loss.opts["symbol"] == "o"
+    else:
+        assert 0 < len(drawn) <= 2 * columns and view.val_loss.opts["symbol"] is None
+        # The envelope keeps the extremes: the first epoch's (largest) validation loss.
+        assert float(np.max(view.val_loss.yData)) == 2.0
+    assert len(view.lr.xData) <= max(2 * columns, 2 * epochs)

@@ -89,6 +89,7 @@ class CurvesView(QWidget):
         self._overlay_items: list[pg.PlotDataItem] = []
         self._lr_top: float | None = None
         self._epoch_x: float | None = None
+        self._epochs_drawn: tuple[object, ...] | None = None  # what the epoch points show
         self._x_range: tuple[float, float] | None = None
         self._part_items: dict[str, pg.PlotDataItem] = {}
 
@@ -194,7 +195,7 @@ class CurvesView(QWidget):
         self.record = record
         self._follow = True
         self._y_range = None
-        self._x_range = self._lr_top = self._epoch_x = None
+        self._x_range = self._lr_top = self._epoch_x = self._epochs_drawn = None
         for item in self._part_items.values():
             self.loss_plot.removeItem(item)
         self._part_items.clear()
@@ -240,7 +241,7 @@ class CurvesView(QWidget):
             smoothed = series.smoothed_series(self.smoothing)
             self._draw_series(self.smooth, smoothed, x0, x1, columns)
             self._draw_parts(record, x0, x1, columns)
-            self._draw_epochs(record)
+            self._draw_epochs(record, x0, x1, columns)
         for item, overlay in zip(self._overlay_items, self.overlays, strict=True):
             inside = (overlay.steps >= x0) & (overlay.steps <= x1)
             xs, ys = decimate_minmax(overlay.steps[inside], overlay.values[inside], columns)
@@ -269,21 +270,26 @@ class CurvesView(QWidget):
             smoothed = record.series[name].smoothed_series(self.smoothing)
             self._draw_series(item, smoothed, x0, x1, columns)
 
-    def _draw_epochs(self, record: RunRecord) -> None:
+    def _draw_epochs(self, record: RunRecord, x0: float, x1: float, columns: int) -> None:
         figures = record.epochs
-        steps = np.asarray(figures.steps, dtype=np.float64)
-        # Epochs without validation figures are left out (a scatter of NaN warns).
-        val_loss = np.asarray(figures.val_loss, dtype=np.float64)
-        shown = np.isfinite(val_loss)
-        self.val_loss.setData(steps[shown], self._y(val_loss[shown]))
-        accuracy = np.asarray(figures.val_accuracy, dtype=np.float64) * 100.0
-        shown = np.isfinite(accuracy)
-        self.accuracy.setData(steps[shown], accuracy[shown])
-        if record.lr_steps:
-            xs = np.repeat(np.asarray(record.lr_steps, dtype=np.float64), 2)[1:]
-            ys = np.repeat(np.asarray(record.lr_values, dtype=np.float64), 2)
-            xs = np.append(xs, max(record.step, record.lr_steps[-1]))
-            self.lr.setData(xs, ys)
+        key = (len(figures), x0, x1, columns, self.log_box.isChecked())
+        if key != self._epochs_drawn:  # unchanged most frames: epochs end far less often
+            self._epochs_drawn = key
+            steps = figures.steps.astype(np.float64)
+            inside = (steps >= x0) & (steps <= x1)
+            # Epochs without validation figures are left out (a scatter of NaN warns).
+            shown = inside & np.isfinite(figures.val_loss)
+            _draw_points(self.val_loss, steps[shown], self._y(figures.val_loss[shown]),
+                         columns)
+            shown = np.isfinite(figures.val_accuracy)
+            _draw_points(self.accuracy, steps[shown], figures.val_accuracy[shown] * 100.0,
+                         columns)
+        changes = record.lr_changes
+        if len(changes):
+            xs = np.repeat(changes.column("steps").astype(np.float64), 2)[1:]
+            ys = np.repeat(changes.column("values"), 2)
+            xs = np.append(xs, max(record.step, xs[-1]))
+            self.lr.setData(*decimate_minmax(xs, ys, columns))
             # A constant rate would auto-range to a band around it: show it from zero.
             top = float(np.max(ys)) * 1.15
             if top != self._lr_top:
@@ -499,3 +505,12 @@ class CurvesView(QWidget):
 def _figure(value: float) -> str:
     value = float(value)
     return "—" if math.isnan(value) else f"{value:.4g}"
+
+
+def _draw_points(item: pg.PlotDataItem, xs: np.ndarray, ys: np.ndarray, columns: int) -> None:
+    """Per-epoch figures: a dot each while they fit, else their min/max envelope as a line
+    (thousands of short epochs would be a smear of dots and a redraw that grows)."""
+    fits = len(xs) <= columns
+    if fits != (item.opts["symbol"] is not None):
+        item.setSymbol("o" if fits else None)
+    item.setData(*decimate_minmax(xs, ys, columns))

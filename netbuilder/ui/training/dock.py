@@ -483,7 +483,8 @@ class TrainingDock(QWidget):
             self._say(f"<b>{html.escape(_sentence(outcome.message))}</b><br>"
                       f"{html.escape(outcome.advice)}", error=True, rich=True)
         elif isinstance(outcome, Finished):
-            self._say(_finished_text(outcome, record.elapsed if record else 0.0))
+            kept = session.checkpoint_epochs if session is not None else 0
+            self._say(_finished_text(outcome, record.elapsed if record else 0.0, kept))
         elif self.blockers and (session is None or session.state is State.IDLE):
             self._say("Before training: " + self.blockers[0].message)
         elif session is not None and session.state is State.RUNNING and record is not None \
@@ -590,12 +591,18 @@ def _clock(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-def _finished_text(outcome: Finished, elapsed: float) -> str:
+def _finished_text(outcome: Finished, elapsed: float, kept_epochs: int) -> str:
     metrics = outcome.metrics
     if metrics.get("stopped"):
         done = metrics.get("epochs_done", 0)
-        return (f"Stopped after {done} finished epoch{'s' * (done != 1)}; the weights of the "
-                "last finished epoch are kept (Continue last run goes on from there).")
+        text = f"Stopped after {done} finished epoch{'s' * (done != 1)}"
+        if not kept_epochs:
+            return text + "."
+        # Checkpoints are at most one per 10 s: short epochs may not all have one.
+        which = ("of the last finished epoch" if kept_epochs >= done
+                 else f"after epoch {kept_epochs}")
+        return (f"{text}; the weights {which} are kept (Continue last run goes on from "
+                "there).")
     parts = [f"Finished in {_clock(elapsed)}"]
     if outcome.test_accuracy is not None:
         split = metrics.get("confusion_split", "test")

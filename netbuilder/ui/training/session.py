@@ -67,6 +67,7 @@ class TrainingSession(QObject):
         self.runner.ended.connect(self._ended)
         self.record: RunRecord | None = None
         self.checkpoint: Path | None = None
+        self.checkpoint_epochs = 0  # the finished epochs that checkpoint holds
         self.last_run_id: int | None = None
         self.stopping = False
         self._start_index: int | None = None
@@ -162,6 +163,8 @@ class TrainingSession(QObject):
             self.record.close()
         if files is not None:
             self.last_run_id = files.run_id
+            # What this run kept (an earlier run's checkpoint stays the one to continue).
+            self.checkpoint_epochs = files.checkpoint_epochs
             if files.checkpoint is not None:
                 self.checkpoint = files.checkpoint
             if files.weights is not None:
