@@ -8,17 +8,29 @@ input; a traceback only appears with NETBUILDER_DEBUG=1.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from types import FrameType
 
 from netbuilder import __version__
-from netbuilder.core.errors import NetbuilderError
+from netbuilder.core.errors import NetbuilderError, printable
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+#: 128 + SIGTERM, what a shell reports for a process that SIGTERM ended.
+EXIT_TERMINATED = 143
+EXIT_BROKEN_PIPE = 141  # what a shell reports for a program stopped by SIGPIPE
 COMMANDS = ("summary", "examples", "train", "export", "import", "gui")
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM during ``train``: raised in the main thread, so that the run ends as Ctrl-C
+    ends it (the checkpoint kept, the files closed)."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -83,6 +95,10 @@ def _add_export_parser(commands: argparse._SubParsersAction) -> None:
     export.add_argument("--with-training", action="store_true",
                         help="with --to python: a training script (the model included) that "
                              "runs alone or under torchrun with DistributedDataParallel")
+    export.add_argument("--force", action="store_true",
+                        help="overwrite the files written beside OUTPUT (with --to python "
+                             "--weights: OUTPUT's .pt) when they exist; OUTPUT itself is "
+                             "always replaced")
 
 
 def _add_import_parser(commands: argparse._SubParsersAction) -> None:
@@ -117,9 +133,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except NetbuilderError as error:
         _fail(str(error))
         return EXIT_BAD_INPUT
+    except Terminated:
+        print("netbuilder: terminated", file=sys.stderr)
+        return EXIT_TERMINATED
     except KeyboardInterrupt:
         print("netbuilder: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader left early (`netbuilder summary FILE | head`): not an error of ours.
+        # Point stdout at nothing so that the interpreter's last flush stays quiet too.
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except Exception as error:  # a bug: one line by default, the traceback on request
         if os.environ.get("NETBUILDER_DEBUG"):
             raise
@@ -164,7 +189,10 @@ def _summary(file: str, as_json: bool) -> int:
     if as_json:
         print(json.dumps(data, indent=2))
     else:
-        print(summary_text(doc, path), end="")
+        # Names and types come from the file: a hostile one must not drive the terminal.
+        # split("\n"), not splitlines(): other line breaks in a name are escaped, not obeyed.
+        lines = summary_text(doc, path).rstrip("\n").split("\n")
+        print("".join(printable(line) + "\n" for line in lines), end="")
     if data["errors"]:
         first = data["errors"][0]
         where = f"node {first['name']}: " if first["name"] else ""
@@ -185,11 +213,36 @@ def _train(args: argparse.Namespace) -> int:
                            device=args.device, data=args.data, log=args.log, save=args.save,
                            resume=args.resume, network=args.network,
                            tensorboard=args.tensorboard)
-    finished = run_training(doc, path, options)
+    with _sigterm_interrupts():
+        finished = run_training(doc, path, options)
     sample = finished.metrics.get("sample")
     if sample is not None:  # a text model's result: on stdout, where results go
-        print(f"generated text ({finished.metrics.get('sample_from', 'greedy')}): {sample}")
+        sample_from = finished.metrics.get("sample_from", "greedy")
+        print(printable(f"generated text ({sample_from}): {sample}"))
     return EXIT_OK
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """Turns SIGTERM into :class:`Terminated` while the block runs, then restores the handler.
+
+    Only in the main thread, where Python runs signal handlers (and where ``signal.signal``
+    may be called at all); elsewhere the block runs as it is.
+    """
+    if (threading.current_thread() is not threading.main_thread()
+            or not hasattr(signal, "SIGTERM")):
+        yield
+        return
+
+    def terminate(_signum: int, _frame: FrameType | None) -> None:
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        # None: a handler not set from Python; the default is the closest we can restore.
+        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -199,7 +252,8 @@ def _export(args: argparse.Namespace) -> int:
     path = _resolve(args.file)
     doc = netbuilder.load(path)
     request = ExportRequest(to=args.to, out=args.output, network=args.network,
-                            weights=args.weights, with_training=args.with_training)
+                            weights=args.weights, with_training=args.with_training,
+                            force=args.force)
     written = export_document(doc, request)
     what = "training script" if args.with_training else FORMATS[args.to][1]
     for index, file in enumerate(written):
@@ -267,7 +321,8 @@ def _no_display() -> bool:
 
 
 def _fail(message: str) -> None:
-    print(f"netbuilder: error: {message}", file=sys.stderr)
+    # One line, whatever names or paths from a file (or torch) the message quotes.
+    print(f"netbuilder: error: {printable(message)}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -9,10 +9,20 @@
 #   1. system libraries Qt needs (apt-get, as root or through sudo; skipped without apt);
 #   2. python3-venv, when `python3 -m venv` cannot work;
 #   3. a virtual environment at ${NETBUILDER_VENV:-.venv}, reused when it exists;
-#   4. pip install -c packaging/constraints.txt -e ".[dev,onnx,tensorboard]" (test) or "." (app).
+#   4. PyTorch, the build that fits the machine (below);
+#   5. pip install -c packaging/constraints.txt -e ".[dev,onnx,tensorboard]" (test) or
+#      ".[onnx]" (app: File > Export > ONNX needs the onnx extra).
 #
 # Environment: NETBUILDER_VENV (the venv folder), PYTHON (the interpreter to build it from,
-# default python3), NETBUILDER_SKIP_APT=1 (never touch system packages).
+# default python3), NETBUILDER_SKIP_APT=1 (never touch system packages), and for PyTorch:
+#   NETBUILDER_TORCH=auto   (default) cuda when nvidia-smi lists a GPU, else cpu
+#   NETBUILDER_TORCH=cpu    the CPU-only build: taken from a local wheel when pip finds one,
+#                           else from the index in NETBUILDER_TORCH_INDEX (PyTorch's CPU
+#                           wheel index, whose address PyTorch's install page gives); without
+#                           either, pip can only find the CUDA build and setup says so
+#   NETBUILDER_TORCH=cuda   the build pip finds (on Linux, PyTorch's default wheel bundles
+#                           CUDA: several gigabytes)
+#   NETBUILDER_TORCH=keep   keep the torch already in the venv (your own CUDA build)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -162,13 +172,81 @@ ensure_venv() {
     "$PYTHON" -m venv --clear "$VENV" || die "$PYTHON -m venv $VENV failed"
 }
 
+# ----- PyTorch -------------------------------------------------------------------------------
+TORCH_PIN="$(sed -n 's/^torch==\([^ ;#]*\).*/\1/p' packaging/constraints.txt)"
+
+installed_torch() {
+    # "2.13.0+cpu cpu" or "2.11.0 cuda 12.8"; empty when the venv has no torch.
+    "$VENV/bin/python" -c 'import torch; c = torch.version.cuda
+print(torch.__version__, "cuda " + c if c else "cpu")' 2>/dev/null || true
+}
+
+offered_torch() {
+    # The torch version pip would install now (no download beyond metadata).
+    local report
+    report="$(mktemp)"
+    "$VENV/bin/python" -m pip install --quiet --dry-run --ignore-installed --no-deps \
+        --report "$report" "torch==$TORCH_PIN" "$@" >/dev/null 2>&1 || true
+    "$VENV/bin/python" -c 'import json, sys
+try:
+    print(json.load(open(sys.argv[1]))["install"][0]["metadata"]["version"])
+except (OSError, ValueError, LookupError):
+    pass' "$report"
+    rm -f "$report"
+}
+
+ensure_torch() {
+    local want="${NETBUILDER_TORCH:-auto}" have offered
+    case "$want" in
+        auto)
+            if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L 2>/dev/null | grep -q GPU
+            then want=cuda; else want=cpu; fi
+            say "PyTorch: $want build (NETBUILDER_TORCH=auto; set cpu, cuda or keep to choose)" ;;
+        cpu|cuda|keep) ;;
+        *) die "NETBUILDER_TORCH=$want: use auto, cpu, cuda or keep" 2 ;;
+    esac
+    have="$(installed_torch)"
+    if [ "$want" = keep ]; then
+        [ -n "$have" ] || die "NETBUILDER_TORCH=keep, but $VENV has no torch" 2
+        say "PyTorch: keeping torch $have"
+        return
+    fi
+    case "$have" in
+        "$TORCH_PIN"*" $want"*) say "PyTorch: torch $have already installed"; return ;;
+    esac
+    if [ "$want" = cpu ]; then
+        offered="$(offered_torch)"
+        if [[ "$offered" != *+cpu ]] && [ -n "${NETBUILDER_TORCH_INDEX:-}" ]; then
+            say "PyTorch: torch==$TORCH_PIN from NETBUILDER_TORCH_INDEX (CPU only)"
+            "$VENV/bin/python" -m pip install --quiet --index-url "$NETBUILDER_TORCH_INDEX" \
+                "torch==$TORCH_PIN" || die "pip could not install torch from NETBUILDER_TORCH_INDEX"
+            return
+        fi
+        if [[ "$offered" != *+cpu ]]; then
+            say "PyTorch: pip finds no CPU-only build of torch $TORCH_PIN here, only the one" \
+                "that bundles CUDA (several GB). For the CPU-only build, set" \
+                "NETBUILDER_TORCH_INDEX to PyTorch's CPU wheel index (PyTorch's install page" \
+                "gives it); going on with the CUDA build"
+        fi
+    fi
+    say "PyTorch: pip install torch==$TORCH_PIN"
+    "$VENV/bin/python" -m pip install --quiet -c packaging/constraints.txt "torch==$TORCH_PIN" \
+        || die "pip could not install torch==$TORCH_PIN (see pip's message above)"
+}
+
 install_packages() {
-    local target=(".") note=""
+    local target=(".[onnx]") note=""
     [ "$MODE" = test ] && target=(-e ".[dev,onnx,tensorboard]")
     [ "$NEW_VENV" = 1 ] && note=" (about a minute into a new venv)"
     say "pip install -c packaging/constraints.txt ${target[*]}$note"
-    "$VENV/bin/python" -m pip install --quiet -c packaging/constraints.txt "${target[@]}" \
+    local constraints=(-c packaging/constraints.txt)
+    if [ "${NETBUILDER_TORCH:-auto}" = keep ]; then
+        # The pin would replace the user's own torch: leave torch to pyproject's range.
+        constraints=(-c <(grep -v '^torch==' packaging/constraints.txt))
+    fi
+    "$VENV/bin/python" -m pip install --quiet "${constraints[@]}" "${target[@]}" \
         || die "pip install failed (see pip's message above)"
+    say "PyTorch in the venv: torch $(installed_torch)"
 }
 
 # ----- the two modes ---------------------------------------------------------------------------
@@ -185,6 +263,7 @@ step() {
 ensure_python
 ensure_system_libraries
 ensure_venv
+ensure_torch
 install_packages
 say "ready in $((SECONDS - START)) s"
 

@@ -86,3 +86,20 @@ def test_setup_sh_refuses_an_unknown_mode_with_usage() -> None:
                             capture_output=True, text=True, check=False, timeout=60)
     assert result.returncode == 2
     assert "usage: bash packaging/setup.sh app [FILE]" in result.stderr
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="bash script")
+def test_setup_sh_refuses_an_unknown_torch_choice_before_installing_anything() -> None:
+    """The running venv is reused, so the refusal comes before pip runs."""
+    env = {"PATH": "/usr/bin:/bin", "NETBUILDER_VENV": sys.prefix, "NETBUILDER_SKIP_APT": "1",
+           "NETBUILDER_TORCH": "gpu", "PYTHON": sys.executable, "HOME": str(REPO)}
+    result = subprocess.run(["bash", str(PACKAGING / "setup.sh"), "test"], env=env,
+                            capture_output=True, text=True, check=False, timeout=120)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "NETBUILDER_TORCH=gpu: use auto, cpu, cuda or keep" in result.stderr
+
+
+def test_the_app_install_has_what_its_own_menus_need() -> None:
+    """File > Export > ONNX needs the onnx extra."""
+    script = (PACKAGING / "setup.sh").read_text(encoding="utf-8")
+    assert 'local target=(".[onnx]")' in script

@@ -77,7 +77,8 @@ def pool_geometry(params: Mapping[str, Any], spec: TensorSpec, rank: int) -> Poo
 def _window_rule(rank: int) -> ShapeRule:
     def infer(params: Mapping[str, Any], inputs: Mapping[str, TensorSpec]) -> TensorSpec:
         spec = only_input(inputs)
-        return TensorSpec((spec.shape[0], *pool_geometry(params, spec, rank).out))
+        geometry = pool_geometry(params, spec, rank)  # checks the rank before shape[0]
+        return TensorSpec((spec.shape[0], *geometry.out))
 
     return infer
 

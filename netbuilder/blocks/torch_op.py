@@ -209,9 +209,12 @@ def _count(params: Mapping[str, Any], name: str, limit: int) -> int:
 
 
 def _output_count(params: Mapping[str, Any]) -> int:
+    # Ports are asked for before params are validated (loading, drawing): any value must do.
+    text = params.get("output_shapes", "")
+    if not isinstance(text, str):
+        return 1
     try:
-        return min(len(parse_specs(params.get("output_shapes", ""), "output_shapes")),
-                   MAX_OUTPUTS)
+        return min(len(parse_specs(text, "output_shapes")), MAX_OUTPUTS)
     except ShapeError:
         return 1
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from torch import fx, nn
 
+from netbuilder.core.budget import describe_excess, find_excess, param_budget
 from netbuilder.core.errors import GraphError
 from netbuilder.core.flatten import PASS_IN, PASS_OUT, FlatGraph, upstream
 from netbuilder.core.graph import Document
@@ -45,6 +46,7 @@ def compile_network(
     *,
     with_losses: bool = False,
     cache: ShapeCache | None = None,
+    max_params: int | float | str | None = None,
 ) -> fx.GraphModule:
     """Builds a network of ``doc`` as a GraphModule with freshly initialised weights.
 
@@ -55,13 +57,17 @@ def compile_network(
             losses need too (targets) and returns ``(outputs, losses)``, where ``outputs`` is
             a tuple in Output order and ``losses`` a dict from loss block name to value.
         cache: a shape cache to reuse between builds.
+        max_params: the parameter budget (see :mod:`netbuilder.core.budget`); None reads
+            ``$NETBUILDER_MAX_PARAMS`` (default one billion); ``"inf"`` for none.
 
     Returns:
         The module. Without losses its forward returns the one Output's tensor, or a tuple
         when the network has several. ``module.parts`` is a :class:`CompiledParts`.
 
     Raises:
-        GraphError: the network has errors; the message names the nodes at fault.
+        GraphError: the network has errors, or its blocks hold more parameters than the
+            budget (refused before any weight is allocated); the message names the nodes at
+            fault.
     """
     graph = doc.network(network)
     analysis = analyse(doc, graph, cache)
@@ -69,7 +75,20 @@ def compile_network(
         raise GraphError(describe_errors(doc, analysis))
     flat = analysis.flat_graph
     assert flat is not None
-    return _Emitter(doc, flat, analysis, with_losses).emit(graph.name)
+    emitter = _Emitter(doc, flat, analysis, with_losses)
+    _check_budget(doc, emitter, param_budget(max_params))
+    return emitter.emit(graph.name)
+
+
+def _check_budget(doc: Document, emitter: _Emitter, budget: int | None) -> None:
+    """Refuses, from the counts of shape inference, a model bigger than ``budget``."""
+    analysis = emitter.analysis
+    excess = find_excess({n: analysis.flat[n].params for n in emitter.needed()}, budget)
+    if excess is not None:
+        source = f"{doc.path}: " if doc.path else ""
+        path = emitter.flat.nodes[excess.block].path
+        raise GraphError(f"{source}network '{analysis.graph}' cannot be built: "
+                         f"{describe_excess(excess, path)}")
 
 
 def build_module(doc: Document, network: str | None = None) -> fx.GraphModule:

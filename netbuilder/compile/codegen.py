@@ -29,8 +29,10 @@ from netbuilder.compile.codegen_source import HEADER_IMPORTS, definitions_source
 from netbuilder.compile.pysource import literal
 from netbuilder.compile.weights import load_weights
 from netbuilder.core import fileformat
+from netbuilder.core.errors import GraphFileError
 from netbuilder.core.graph import Document
 from netbuilder.core.inference import analyse
+from netbuilder.core.paths import same_file
 
 __all__ = ["CodegenError", "python_source", "write_python"]
 
@@ -281,7 +283,7 @@ def _main_block(cls: str, network: str, specs: Sequence[tuple[tuple[int, ...], s
 
 
 def write_python(doc: Document, path: PathLike, network: str | None = None,
-                 weights: PathLike | None = None) -> list[Path]:
+                 weights: PathLike | None = None, overwrite: bool = False) -> list[Path]:
     """Writes :func:`python_source` to ``path`` atomically, with trained weights if given.
 
     Args:
@@ -291,13 +293,18 @@ def write_python(doc: Document, path: PathLike, network: str | None = None,
         weights: a weights file (``netbuilder train --save``, or a plain state_dict). It is
             checked against the network and written next to ``path`` as a plain state_dict,
             ``<stem>.pt``, which the file's ``__main__`` block loads by default.
+        overwrite: replace that weights file when it exists already. ``path`` itself is
+            always replaced (the caller named it); the weights file is not named by the
+            caller, so an existing one (a TorchScript export, other weights) is kept by
+            default.
 
     Returns:
         The files written: ``path``, then the weights file when there is one.
 
     Raises:
         GraphError: the network does not exist or has errors.
-        GraphFileError: the weights cannot be read or do not fit; a file cannot be written.
+        GraphFileError: the weights cannot be read or do not fit; a file cannot be written;
+            the weights file exists and ``overwrite`` is False (checked before any work).
         CodegenError: a block has no code form.
     """
     path = Path(path)
@@ -305,9 +312,12 @@ def write_python(doc: Document, path: PathLike, network: str | None = None,
     written = [path]
     default_weights = None
     if weights is not None:
+        weights_path = weights_beside_script(path, Path(weights))
+        if not overwrite and os.path.lexists(weights_path):
+            raise GraphFileError(f"{weights_path}: exists already and is not part of this "
+                                 f"export; the weights of {path.name} would replace it")
         module = compile_network(doc, name)
         load_weights(module, weights, name)
-        weights_path = _weights_beside(path, Path(weights))
         buffer = io.BytesIO()
         torch.save(module.state_dict(), buffer)
         source = python_source(doc, name, default_weights=weights_path.name)
@@ -321,8 +331,10 @@ def write_python(doc: Document, path: PathLike, network: str | None = None,
     return written
 
 
-def _weights_beside(path: Path, source: Path) -> Path:
-    """``model.py`` -> ``model.pt``, never the script itself nor the weights being read.
+def weights_beside_script(path: Path, source: Path) -> Path:
+    """Where :func:`write_python` puts the weights of script ``path`` read from ``source``.
+
+    ``model.py`` -> ``model.pt``, never the script itself nor the weights being read.
 
     Overwriting the source would lose what a plain state_dict does not hold (the other
     networks of a GAN's weights file).
@@ -330,6 +342,6 @@ def _weights_beside(path: Path, source: Path) -> Path:
     candidate = path.with_suffix(".pt")
     if candidate == path:
         candidate = path.with_name(path.name + ".pt")
-    if candidate.resolve() == source.resolve():
+    if same_file(candidate, source):
         candidate = candidate.with_name(f"{candidate.stem}_state_dict.pt")
     return candidate

@@ -57,6 +57,7 @@ from netbuilder.core.builder import GraphBuilder
 from netbuilder.core.errors import GraphFileError, NetbuilderError
 from netbuilder.core.graph import Document, check_identifier
 from netbuilder.core.inference import analyse
+from netbuilder.core.paths import same_file
 
 #: Largest output difference (absolute) that still counts as "the same outputs".
 TOLERANCE = 1e-4
@@ -206,7 +207,7 @@ def write_import(result: ImportResult, path: str | os.PathLike[str],
     """
     path = Path(path)
     weights = Path(weights_path) if weights_path is not None else path.with_suffix(".pt")
-    if weights.resolve() == path.resolve():
+    if same_file(weights, path):
         raise GraphFileError(f"{path}: the graph and its weights need two different files")
     buffer = io.BytesIO()
     torch.save(weights_payload({result.name: result.weights}), buffer)

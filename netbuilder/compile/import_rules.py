@@ -305,6 +305,15 @@ def _attention(ctx: Assembler, node: fx.Node, module: nn.MultiheadAttention) -> 
 def _encoder_layer(ctx: Assembler, node: fx.Node, module: nn.TransformerEncoderLayer
                    ) -> Value:
     _only_input_call(node, module)
+    return _single(ctx, node, "transformer_encoder_layer", module,
+                   **_encoder_layer_params(node, module))
+
+
+def _encoder_layer_params(node: fx.Node, module: nn.Module) -> dict[str, Any]:
+    """The Transformer Encoder Layer block's params for ``module``; refuses what it lacks."""
+    if type(module) is not nn.TransformerEncoderLayer:
+        raise ModuleImportError(f"{describe(node)}: a layer of class {type(module).__name__} "
+                                "has no block (only nn.TransformerEncoderLayer has)")
     activation = module.activation
     name = {F.relu: "relu", F.gelu: "gelu"}.get(activation)  # type: ignore[arg-type]
     if isinstance(activation, nn.ReLU):
@@ -316,9 +325,36 @@ def _encoder_layer(ctx: Assembler, node: fx.Node, module: nn.TransformerEncoderL
             or attention.in_proj_bias is None):
         raise ModuleImportError(f"{describe(node)}: only a batch-first TransformerEncoderLayer "
                                 "with relu or gelu, biases and eps 1e-5 maps to a block")
-    return _single(ctx, node, "transformer_encoder_layer", module, heads=attention.num_heads,
-                   ff_dim=module.linear1.out_features, dropout=module.dropout.p,
-                   activation=name, norm_first=module.norm_first)
+    return {"heads": attention.num_heads, "ff_dim": module.linear1.out_features,
+            "dropout": module.dropout.p, "activation": name, "norm_first": module.norm_first}
+
+
+def _encoder(ctx: Assembler, node: fx.Node, module: nn.TransformerEncoder) -> Value:
+    """A Transformer encoder as its layers, one block each, then its final LayerNorm if any.
+
+    The blocks are named after the module's own paths (``encoder_layers_0``), with each
+    layer's weights; masks have no block, so a call that passes one is refused.
+    """
+    _only_input_call(node, module)
+    wire = ctx.wire(node.args[0], node)
+    base = str(node.target).replace(".", "_")
+    for index, layer in enumerate(module.layers):
+        block = ctx.block(node, "transformer_encoder_layer", [wire], name=f"{base}_layers_{index}",
+                          **_encoder_layer_params(node, layer))
+        ctx.copy_weights(block, layer)
+        wire = Wire(block, "y", wire.spec)
+    norm = module.norm
+    if norm is not None:
+        if not isinstance(norm, nn.LayerNorm) or (norm.elementwise_affine and norm.bias is None):
+            raise ModuleImportError(f"{describe(node)}: the encoder's final norm "
+                                    f"({type(norm).__name__}) has no block; only a LayerNorm "
+                                    "with a scale and a shift has")
+        block = ctx.block(node, "layernorm", [wire], name=f"{base}_norm",
+                          axes=len(norm.normalized_shape), eps=norm.eps,
+                          affine=norm.elementwise_affine)
+        ctx.copy_weights(block, norm)
+        wire = Wire(block, "y", wire.spec)
+    return ctx.wire_of(wire.node, node)
 
 
 def _parameter_free(function: str, *attributes: str) -> ModuleRule:
@@ -362,6 +398,7 @@ MODULE_RULES: dict[type, ModuleRule] = {
     nn.RNN: _recurrent,
     nn.MultiheadAttention: _attention,
     nn.TransformerEncoderLayer: _encoder_layer,
+    nn.TransformerEncoder: _encoder,
     nn.SiLU: _parameter_free("F.silu"),
     nn.ELU: _parameter_free("F.elu", "alpha"),
     nn.SELU: _parameter_free("F.selu"),
@@ -527,6 +564,39 @@ def _is_last_step(node: fx.Node, container: Wire) -> bool:
     return firsts == [sequence]
 
 
+def _mean_call(ctx: Assembler, node: fx.Node) -> Value | None:
+    """``x.mean((2, 3))`` / ``torch.mean(x, dim=[-2, -1])``: a Global Average Pool block.
+
+    A mean over every axis after the channels is the block's spatial mode, and a mean over
+    the steps of a (batch, steps, features) tensor its sequence mode. Unlike a PyTorch op
+    block, the block follows the input's size and counts its multiply-adds.
+    """
+    source = ctx.value(node.args[0], node) if node.args else None
+    dims = ctx.arg(node, 1, "dim")
+    keepdim = ctx.arg(node, 2, "keepdim", False)
+    if (not isinstance(source, Wire) or keepdim is not False or source.spec.dtype != "float32"
+            or ctx.arg(node, 3, "dtype") is not None):
+        return None
+    over = _mean_mode(dims, source.spec.rank + 1)
+    return None if over is None else _single(ctx, node, "global_avg_pool", over=over)
+
+
+def _mean_mode(dims: Any, rank: int) -> str | None:
+    """``"spatial"`` or ``"sequence"`` if a mean over ``dims`` of a ``rank``-D tensor (the
+    batch included) is one of the Global Average Pool's modes; None otherwise."""
+    listed = [dims] if isinstance(dims, int) else dims
+    if not isinstance(listed, (list, tuple)) or not listed \
+            or not all(isinstance(d, int) and not isinstance(d, bool) and -rank <= d < rank
+                       for d in listed):
+        return None
+    axes = sorted(d % rank for d in listed)
+    if rank >= 3 and axes == list(range(2, rank)):
+        return "spatial"
+    if rank == 3 and axes == [1]:
+        return "sequence"
+    return None
+
+
 def _dropout_call(ctx: Assembler, node: fx.Node) -> Value | None:
     rate = ctx.arg(node, 1, "p", 0.5)
     if node.kwargs.get("inplace") or not isinstance(rate, float) or not 0 <= rate <= 0.99:
@@ -557,6 +627,7 @@ FUNCTION_RULES: dict[Any, FunctionRule] = {
     "transpose": _permute,
     operator.getitem: _getitem,
     F.dropout: _dropout_call,
+    torch.mean: _mean_call, "mean": _mean_call,
 }
 
 

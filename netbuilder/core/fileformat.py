@@ -22,13 +22,24 @@ import math
 import os
 import re
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from netbuilder.core.blockspec import Catalogue
+from netbuilder.core.blockspec import BlockSpec, Catalogue
 from netbuilder.core.errors import GraphError, GraphFileError
-from netbuilder.core.graph import GROUP, NETWORK, Document, Graph
+from netbuilder.core.files import read_regular
+from netbuilder.core.flatten import check_expansion
+from netbuilder.core.graph import (
+    GROUP,
+    MAX_EDGES,
+    MAX_FRAMES,
+    MAX_NODES,
+    NETWORK,
+    Document,
+    Graph,
+)
 from netbuilder.core.names import check_identifier, check_node_name
 from netbuilder.core.serialize import (
     edge_from_dict,
@@ -38,6 +49,8 @@ from netbuilder.core.serialize import (
     node_from_dict,
     node_to_dict,
 )
+from netbuilder.core.text import may_hold_surrogates, text_problem
+from netbuilder.core.training import check_settings
 
 FORMAT_NAME = "netbuilder-graph"
 CURRENT_VERSION = 2
@@ -47,7 +60,7 @@ SUFFIX = ".nbg"
 MAX_FILE_BYTES = 64 * 1024 * 1024
 #: Free-form sections (training settings, view state, a placeholder's params) may nest this deep.
 MAX_DEPTH = 32
-MAX_NODES = 100_000
+# MAX_NODES, MAX_EDGES and MAX_FRAMES (core.graph) cap a document as the editor caps it.
 
 TOP_KEYS = ("format", "version", "next_id", "networks", "groups", "training", "view",
             "metadata")
@@ -81,17 +94,7 @@ def load(path: str | os.PathLike[str], catalogue: Catalogue) -> Document:
             message names the file and the part at fault.
     """
     path = Path(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise GraphFileError(f"{path}: file is too large ({size // 2**20} MiB) to be a graph")
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise GraphFileError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise GraphFileError(f"{path}: is a folder, not a graph file") from None
-    except OSError as error:
-        raise GraphFileError(f"{path}: cannot be read ({error.strerror or error})") from None
+    raw = read_regular(path, MAX_FILE_BYTES, what="graph file")
     doc = loads(raw, catalogue, source=str(path))
     doc.path = path
     return doc
@@ -141,6 +144,10 @@ def parse(text: str | bytes, source: str = "<text>") -> dict[str, Any]:
         raise GraphFileError(
             f"{source}: was written by a newer netbuilder (format version {version}; this one "
             f"reads up to {CURRENT_VERSION}). Update netbuilder to open it.")
+    # Refused here, not at save: a document that loads must also save.
+    problem = text_problem(data) if may_hold_surrogates(text) else None
+    if problem is not None:
+        raise GraphFileError(f"{source}: {problem}")
     return data
 
 
@@ -178,6 +185,8 @@ def _build_document(data: dict[str, Any], catalogue: Catalogue) -> Document:
             raise ValueError(f"'{section}' must be an object")
         _check_free_form(value, section, 0)
         setattr(doc, section, value)
+    # Refused at load, so that summary and export do not accept what train would refuse.
+    check_settings(doc.training)
 
     seen_ids: set[str] = set()
     for key, kind in (("networks", NETWORK), ("groups", GROUP)):
@@ -190,6 +199,8 @@ def _build_document(data: dict[str, Any], catalogue: Catalogue) -> Document:
         raise ValueError("the file holds no network")
     for graph in doc.graphs.values():
         _check_edge_ports(doc, graph)
+    # Sized from the definitions, before anything expands them (nested groups explode).
+    check_expansion(doc)
 
     highest = max((int(i[1:]) for i in seen_ids if re.fullmatch(r"[nef]\d{1,15}", i)),
                   default=0)
@@ -211,8 +222,11 @@ def _read_graph(doc: Document, data: Any, kind: str, seen_ids: set[str]) -> None
         raise ValueError(f"two networks or groups are named '{name}'")
     if not all(isinstance(data[key], list) for key in ("nodes", "edges", "frames")):
         raise ValueError(f"{what} '{name}': 'nodes', 'edges' and 'frames' must be lists")
-    if len(data["nodes"]) + sum(len(g.nodes) for g in doc.graphs.values()) > MAX_NODES:
-        raise ValueError(f"more than {MAX_NODES} blocks")
+    for key, limit, noun in (("nodes", MAX_NODES, "blocks"), ("edges", MAX_EDGES, "wires"),
+                             ("frames", MAX_FRAMES, "frames")):
+        # Counted before any entry is read, so that a million of them cost nothing.
+        if len(data[key]) + sum(len(getattr(g, key)) for g in doc.graphs.values()) > limit:
+            raise ValueError(f"more than {limit:,} {noun}")
     graph = Graph(name, kind)
     doc.graphs[name] = graph
     names: set[str] = set()
@@ -278,8 +292,9 @@ def _check_edge_ports(doc: Document, graph: Graph) -> None:
 def upgrade_node(catalogue: Catalogue, node: Any, where: str) -> None:
     """Brings a node just read (from a file or the clipboard) up to ``catalogue``, in place.
 
-    Renamed types load under their new id; older block versions migrate their params. A node
-    of an unknown type is kept verbatim as a placeholder.
+    Renamed types load under their new id; older block versions migrate their params; a
+    param left out takes the block's default. A node of an unknown type is kept verbatim as
+    a placeholder.
 
     Raises:
         ValueError: the block version cannot be read, or the params nest too deeply or hold a
@@ -302,6 +317,19 @@ def upgrade_node(catalogue: Catalogue, node: Any, where: str) -> None:
         node.params = spec.migrate(node.type_version, node.params)
         node.type_version = spec.version
     _check_free_form(node.params, f"{where} params", 0)
+    _fill_defaults(spec, node)
+
+
+def _fill_defaults(spec: BlockSpec, node: Any) -> None:
+    """Gives a param the file leaves out its default, as GraphBuilder and AddNodes do.
+
+    A hand-written file may write only the params it changes. Files netbuilder writes hold
+    every param, so their round trip stays byte for byte.
+    """
+    if not isinstance(node.params, dict):
+        return
+    for name, value in spec.default_params().items():
+        node.params.setdefault(name, value)
 
 
 def _check_free_form(value: Any, where: str, depth: int) -> None:
@@ -368,21 +396,44 @@ def save(doc: Document, path: str | os.PathLike[str]) -> None:
         GraphFileError: the file cannot be written (the old file, if any, is intact).
     """
     path = Path(path)
-    try:
-        text = dumps(doc)
-    except ValueError as error:
-        raise GraphFileError(f"{path}: cannot be saved: {error}") from None
-    write_atomic(path, text.encode("utf-8"))
+    write_atomic(path, encode(doc, str(path)))
     doc.path = path
 
 
+def encode(doc: Document, source: str = "<document>") -> bytes:
+    """The bytes of the file (:func:`dumps` as UTF-8).
+
+    Raises:
+        GraphFileError: the document holds what no file can store (a lone surrogate, a
+            non-finite number, a value that is not JSON); the message names ``source``.
+    """
+    try:
+        return dumps(doc).encode("utf-8")
+    except UnicodeEncodeError:
+        problem = text_problem(document_to_dict(doc)) or "holds text that is not valid Unicode"
+        raise GraphFileError(f"{source}: cannot be saved: {problem}") from None
+    except (ValueError, TypeError, RecursionError) as error:
+        reason = next(iter(str(error).splitlines()), "") or type(error).__name__
+        raise GraphFileError(f"{source}: cannot be saved: {reason}") from None
+
+
+#: A temporary file of an atomic write this much older than the next write of the same file is
+#: the leftover of a killed save (a save in progress elsewhere is younger), and goes.
+STALE_TEMPORARY_SECONDS = 10 * 60
+
+
 def write_atomic(path: Path, data: bytes) -> None:
-    """Replaces ``path`` with ``data`` so that readers see the old or the new file, never half."""
+    """Replaces ``path`` with ``data`` so that readers see the old or the new file, never half.
+
+    Raises:
+        GraphFileError: the file cannot be written (the old one, if any, is intact).
+    """
     directory = path.parent if str(path.parent) else Path(".")
     handle, temporary = None, None
     try:
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.",
-                                             suffix=".tmp")
+        remove_stale_temporaries(path)
+        handle, temporary = tempfile.mkstemp(dir=directory, prefix=_temporary_prefix(path),
+                                             suffix=_TEMPORARY_SUFFIX)
         with os.fdopen(handle, "wb") as stream:
             handle = None
             stream.write(data)
@@ -397,12 +448,46 @@ def write_atomic(path: Path, data: bytes) -> None:
         _fsync_directory(directory)
     except OSError as error:
         raise GraphFileError(f"{path}: cannot be written ({error.strerror or error})") from None
+    except ValueError as error:  # a path no file system takes (an embedded NUL)
+        raise GraphFileError(f"{path!r}: cannot be written ({error})") from None
     finally:
         if handle is not None:
             os.close(handle)
         if temporary is not None:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
+
+
+_TEMPORARY_SUFFIX = ".tmp"
+
+
+def _temporary_prefix(path: Path) -> str:
+    return f".{path.name}."
+
+
+def remove_stale_temporaries(path: Path, max_age: float = STALE_TEMPORARY_SECONDS) -> list[Path]:
+    """Removes the temporary files that killed atomic writes of ``path`` left beside it.
+
+    Only plain files named as :func:`write_atomic` names them (``.NAME.xxxxxxxx.tmp``, the
+    random part as :func:`tempfile.mkstemp` makes it) and older than ``max_age`` seconds go:
+    another file's temporaries and a write in progress are left alone. Errors are ignored.
+
+    Returns:
+        The files removed.
+    """
+    directory = path.parent if str(path.parent) else Path(".")
+    pattern = re.compile(re.escape(_temporary_prefix(path)) + r"[a-z0-9_]{8}"
+                         + re.escape(_TEMPORARY_SUFFIX))
+    removed: list[Path] = []
+    now = time.time()
+    with contextlib.suppress(OSError), os.scandir(directory) as entries:
+        for entry in entries:
+            with contextlib.suppress(OSError):
+                if (pattern.fullmatch(entry.name) and entry.is_file(follow_symlinks=False)
+                        and now - entry.stat(follow_symlinks=False).st_mtime > max_age):
+                    os.unlink(entry.path)
+                    removed.append(Path(entry.path))
+    return removed
 
 
 def _umask() -> int:

@@ -12,14 +12,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from netbuilder.core.graph import Document, Graph
+from netbuilder.core.errors import GraphError
+from netbuilder.core.graph import GROUP, Document, Graph, Node
 
 #: How deep groups may nest; deeper is surely a group that contains itself.
 MAX_GROUP_DEPTH = 16
 
 #: A graph whose groups expand to more blocks than this is refused (a hostile file could nest
-#: groups to expand to billions of blocks).
+#: groups to expand to billions of blocks). It is counted from the definitions before anything
+#: is expanded (:func:`expanded_sizes`), so refusing costs no more than reading them.
 MAX_FLAT_NODES = 100_000
+
+#: Expanded sizes stop growing here: 1,000 nested levels of two uses stay a small number.
+_SIZE_CEILING = 10**30
 
 #: The port names a pass-through node uses in the flat graph.
 PASS_IN, PASS_OUT = "x", "y"
@@ -88,10 +93,103 @@ def upstream(flat: FlatGraph, roots: list[str]) -> set[str]:
 
 
 def flatten(doc: Document, graph: Graph) -> FlatGraph:
-    """Expands every group instance of ``graph``, recursively."""
+    """Expands every group instance of ``graph``, recursively.
+
+    A use whose expansion would take the flat graph past :data:`MAX_FLAT_NODES` is not
+    expanded: it stays one node with a problem, found from the sizes of the definitions.
+    """
     flat = FlatGraph(graph.name)
-    _expand(doc, graph, flat, prefix="", path_prefix="", origin=None, stack=(graph.name,))
+    _expand(doc, graph, flat, prefix="", path_prefix="", origin=None, stack=(graph.name,),
+            sizes=expanded_sizes(doc))
     return flat
+
+
+def expanded_sizes(doc: Document) -> dict[str, int]:
+    """How many flat nodes each network and group definition of ``doc`` expands to.
+
+    Counted once per definition (memoised, with each use counted), never by expanding, so
+    groups that nest groups used many times are sized in time linear in the document. A use
+    of a missing group, a bypassed use and a use that contains itself count one node, as
+    :func:`flatten` leaves them. Sizes stop growing at a huge ceiling.
+    """
+    sizes: dict[str, int] = {}
+    for name in doc.graphs:
+        if name not in sizes:
+            _size_from(doc, name, sizes)
+    return sizes
+
+
+def _size_from(doc: Document, root: str, sizes: dict[str, int]) -> None:
+    """Fills ``sizes`` for ``root`` and the groups it uses, depth first, without recursion."""
+    busy = {root}  # on the current path: a use of one of these is a group containing itself
+    stack = [(root, iter(_used_groups(doc, doc.graphs[root])))]
+    while stack:
+        name, uses = stack[-1]
+        child = next(uses, None)
+        if child is None:
+            stack.pop()
+            busy.discard(name)
+            sizes[name] = _graph_size(doc, doc.graphs[name], sizes)
+        elif child not in sizes and child not in busy:
+            busy.add(child)
+            stack.append((child, iter(_used_groups(doc, doc.graphs[child]))))
+
+
+def _used_groups(doc: Document, graph: Graph) -> list[str]:
+    names = (_expandable_group(doc, node) for node in graph.nodes.values())
+    return list(dict.fromkeys(name for name in names if name is not None))
+
+
+def _expandable_group(doc: Document, node: Node) -> str | None:
+    """The group definition a node expands to, or None (not a use, missing, bypassed)."""
+    if node.type != "group" or node.bypassed:
+        return None
+    name = node.params.get("group")
+    graph = doc.graphs.get(name) if isinstance(name, str) else None
+    return name if graph is not None and graph.kind == GROUP else None
+
+
+def _graph_size(doc: Document, graph: Graph, sizes: dict[str, int]) -> int:
+    total = 0
+    for node in graph.nodes.values():
+        group = _expandable_group(doc, node)
+        # A use not sized yet is one that contains itself: flatten keeps it as one node.
+        total += 1 if group is None else sizes.get(group, 1)
+    return min(total, _SIZE_CEILING)
+
+
+def check_expansion(doc: Document) -> None:
+    """Refuses a document with a network or group that expands past :data:`MAX_FLAT_NODES`.
+
+    The loader and the editing commands call it, so that every document they hold can be
+    analysed and compiled, and every document the editor saves opens again.
+
+    Raises:
+        GraphError: one line naming the graph and its biggest group use.
+    """
+    graphs = doc.graphs.values()
+    if all(g.kind != GROUP for g in graphs) and sum(len(g.nodes) for g in graphs) \
+            <= MAX_FLAT_NODES:
+        return  # nothing to expand: the common case of every edit stays cheap
+    sizes = expanded_sizes(doc)
+    for name, graph in doc.graphs.items():
+        if sizes[name] <= MAX_FLAT_NODES:
+            continue
+        what = "network" if graph.kind != GROUP else "group"
+        uses = [(sizes.get(g, 1), node.name, g) for node in graph.nodes.values()
+                if (g := _expandable_group(doc, node)) is not None]
+        detail = ""
+        if uses:
+            size, user, group = max(uses, key=lambda use: use[0])
+            detail = f" ({user} uses group '{group}', {format_count(size)} blocks)"
+        raise GraphError(f"{what} '{name}' expands to {format_count(sizes[name])} blocks "
+                         f"through its groups, more than the {MAX_FLAT_NODES:,} a network may "
+                         f"hold{detail}")
+
+
+def format_count(count: int) -> str:
+    """``12,345`` or, for counts too long to read, ``1.2e+12``."""
+    return f"{count:,}" if count < 10**9 else f"{float(count):.2g}"
 
 
 def _expand(
@@ -102,6 +200,7 @@ def _expand(
     path_prefix: str,
     origin: str | None,
     stack: tuple[str, ...],
+    sizes: dict[str, int],
 ) -> tuple[dict[str, tuple[str, str]], dict[str, tuple[str, str]]]:
     """Adds ``graph``'s nodes and edges to ``flat``.
 
@@ -125,13 +224,13 @@ def _expand(
                 flat.problem(node_origin, f"group '{group_name}' does not exist")
                 flat.nodes[flat_id] = FlatNode(flat_id, path, node.type, node.params, node_origin)
                 continue
-            if len(flat.nodes) + len(group.nodes) > MAX_FLAT_NODES:
-                flat.problem(node_origin, f"group '{group_name}' expands to more than "
-                             f"{MAX_FLAT_NODES:,} blocks")
-                flat.nodes[flat_id] = FlatNode(flat_id, path, node.type, node.params, node_origin)
-                continue
             if group_name in stack or len(stack) > MAX_GROUP_DEPTH:
                 flat.problem(node_origin, f"group '{group_name}' contains itself")
+                flat.nodes[flat_id] = FlatNode(flat_id, path, node.type, node.params, node_origin)
+                continue
+            size = sizes.get(group_name, 1)
+            if not node.bypassed and len(flat.nodes) + size > MAX_FLAT_NODES:
+                flat.problem(node_origin, _too_big(group_name, size, len(flat.nodes)))
                 flat.nodes[flat_id] = FlatNode(flat_id, path, node.type, node.params, node_origin)
                 continue
             if node.bypassed:
@@ -143,7 +242,8 @@ def _expand(
                         flat.outputs_of_instance[(node.id, port)] = endpoint
                 continue
             inner_in, inner_out = _expand(
-                doc, group, flat, flat_id + "/", path + ".", node_origin, stack + (group_name,)
+                doc, group, flat, flat_id + "/", path + ".", node_origin, stack + (group_name,),
+                sizes,
             )
             instance_inputs[node.id] = inner_in
             instance_outputs[node.id] = inner_out
@@ -170,6 +270,14 @@ def _expand(
     return entries, exits
 
 
+def _too_big(group: str, size: int, before: int) -> str:
+    if size > MAX_FLAT_NODES:
+        return (f"group '{group}' expands to {format_count(size)} blocks, more than the "
+                f"{MAX_FLAT_NODES:,} a network may hold")
+    return (f"group '{group}' ({size:,} blocks) would take the network past the "
+            f"{MAX_FLAT_NODES:,} blocks it may hold ({before:,} before it)")
+
+
 def _bypassed_instance(flat: FlatGraph, group: Graph, flat_id: str, path: str, origin: str
                        ) -> tuple[dict[str, tuple[str, str]], dict[str, tuple[str, str]]]:
     """A bypassed group use: its first input goes straight to its first output."""
@@ -194,8 +302,8 @@ def _endpoint(
 ) -> tuple[str, str] | None:
     ports = instance_ports.get(node_id)
     if ports is None:
-        if graph.nodes[node_id].type == "group":
-            return None  # the instance is broken; its problem is already recorded
+        # A plain node, or a broken use kept as one node: its wires stay, so that the blocks
+        # after it get no shape and no problem of their own (the use's problem says why).
         return prefix + node_id, port
     if port not in ports:
         node = graph.nodes[node_id]

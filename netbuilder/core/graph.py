@@ -17,6 +17,7 @@ from netbuilder.core.blockspec import Catalogue, PortSpec
 from netbuilder.core.errors import GraphError
 from netbuilder.core.events import Emitter
 from netbuilder.core.names import check_identifier, check_node_name, name_stem
+from netbuilder.core.text import check_text
 
 __all__ = ["GROUP", "NETWORK", "Document", "Edge", "Frame", "Graph", "Node", "check_identifier",
            "check_node_name"]
@@ -24,6 +25,13 @@ __all__ = ["GROUP", "NETWORK", "Document", "Edge", "Frame", "Graph", "Node", "ch
 #: The kind of a graph in a document.
 NETWORK = "network"
 GROUP = "group"
+
+#: The most blocks, wires and comment frames one document may hold, over all its networks and
+#: groups. The loader refuses a file above them and the mutators below refuse an edit that
+#: would pass them, so that paste, duplicate or a script cannot build what would not load.
+MAX_NODES = 100_000
+MAX_EDGES = 400_000
+MAX_FRAMES = 10_000
 
 
 @dataclass
@@ -231,6 +239,26 @@ class Document:
             )
         return spec.output_ports(node.params)
 
+    def check_room(self, nodes: int = 0, edges: int = 0, frames: int = 0, what: str = "it"
+                   ) -> None:
+        """Raises GraphError unless the document can take this many more of each.
+
+        Args:
+            nodes: blocks about to be added.
+            edges: wires about to be added.
+            frames: comment frames about to be added.
+            what: names what is being added, for the message ("block dense3", "12 blocks").
+        """
+        for count, limit, noun, attribute in ((nodes, MAX_NODES, "blocks", "nodes"),
+                                              (edges, MAX_EDGES, "wires", "edges"),
+                                              (frames, MAX_FRAMES, "frames", "frames")):
+            if not count:
+                continue
+            held = sum(len(getattr(g, attribute)) for g in self.graphs.values())
+            if held + count > limit:
+                raise GraphError(f"cannot add {what}: the document holds {held:,} {noun} and "
+                                 f"may hold at most {limit:,}")
+
     # ----- mutators (no undo here; commands call these) -----------------------------------
     def add_graph(self, name: str, kind: str = NETWORK, index: int | None = None) -> Graph:
         check_identifier(name, "network name")
@@ -272,7 +300,9 @@ class Document:
     def add_node(self, graph: Graph, node: Node, index: int | None = None) -> None:
         if any(node.id in g.nodes for g in self.graphs.values()):
             raise GraphError(f"node id '{node.id}' is already used")
+        self.check_room(nodes=1, what=f"block {node.name}")
         check_node_name(node.name)
+        check_text({"type": node.type, "params": node.params}, node.name)
         if graph.node_by_name(node.name) is not None:
             raise GraphError(f"'{graph.name}' already has a node named '{node.name}'")
         graph.nodes = _insert(graph.nodes, node.id, node, index)
@@ -295,6 +325,8 @@ class Document:
         if graph.edge_into(edge.target, edge.target_port) is not None:
             target = graph.nodes[edge.target].name
             raise GraphError(f"input '{edge.target_port}' of {target} is already connected")
+        self.check_room(edges=1, what=f"wire {edge.id}")
+        check_text([edge.source_port, edge.target_port], f"edge {edge.id} ports")
         graph.edges = _insert(graph.edges, edge.id, edge, index)
         self.events.emit("edge_added", graph=graph, edge=edge, index=index)
 
@@ -307,6 +339,7 @@ class Document:
 
     def set_params(self, graph: Graph, node_id: str, params: dict[str, Any]) -> None:
         node = graph.nodes[node_id]
+        check_text(params, f"{node.name} params")
         node.params = copy.deepcopy(params)
         self.events.emit("params_changed", graph=graph, node=node)
 
@@ -332,6 +365,8 @@ class Document:
     def add_frame(self, graph: Graph, frame: Frame, index: int | None = None) -> None:
         if any(frame.id in g.frames for g in self.graphs.values()):
             raise GraphError(f"frame id '{frame.id}' is already used")
+        self.check_room(frames=1, what=f"frame {frame.id}")
+        check_text([frame.title, frame.text, frame.color], f"frame {frame.id}")
         graph.frames = _insert(graph.frames, frame.id, frame, index)
         self.events.emit("frame_added", graph=graph, frame=frame, index=index)
 
@@ -345,6 +380,7 @@ class Document:
     def update_frame(self, graph: Graph, frame_id: str, **changes: Any) -> dict[str, Any]:
         """Changes fields of a frame; returns their old values (for undo)."""
         frame = graph.frames[frame_id]
+        check_text(changes, f"frame {frame_id}")
         old = {key: getattr(frame, key) for key in changes}
         for key, value in changes.items():
             if key not in ("title", "text", "rect", "color"):
@@ -356,6 +392,7 @@ class Document:
     def set_setting(self, section: str, key: str, value: Any) -> None:
         """Sets ``training[key]`` or ``view[key]``; ``None`` removes the key."""
         store = {"training": self.training, "view": self.view, "metadata": self.metadata}[section]
+        check_text({key: value}, section)
         if value is None:
             store.pop(key, None)
         else:

@@ -15,7 +15,8 @@ from typing import Any
 import networkx as nx
 
 from netbuilder.core.blockspec import BlockSpec, Catalogue
-from netbuilder.core.errors import NetbuilderError, ParamError, ShapeError
+from netbuilder.core.budget import DEFAULT_MAX_PARAMS, describe_excess, find_excess, param_budget
+from netbuilder.core.errors import GraphError, NetbuilderError, ParamError, ShapeError
 from netbuilder.core.flatten import PASS_IN, PASS_OUT, FlatGraph, FlatNode, flatten
 from netbuilder.core.graph import NETWORK, Document, Graph
 from netbuilder.core.params import validate_params
@@ -67,6 +68,8 @@ class Analysis:
         diagnostics: every problem found, errors first in graph order.
         order: flat node ids in a topological order (nodes on cycles left out).
         flat_graph: the expanded graph that was analysed.
+        built: for a network, the flat node ids that lead to an Output or a loss: what the
+            compiler builds (the rest is left out of the model).
     """
 
     graph: str
@@ -75,6 +78,7 @@ class Analysis:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     order: list[str] = field(default_factory=list)
     flat_graph: FlatGraph | None = None
+    built: set[str] = field(default_factory=set)
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -91,6 +95,15 @@ class Analysis:
     @property
     def total_macs(self) -> int:
         return sum(info.macs for info in self.nodes.values())
+
+    @property
+    def built_params(self) -> int:
+        """Parameters of the blocks the compiler builds (see :attr:`built`)."""
+        return sum(self.flat[n].params for n in self.built if n in self.flat)
+
+    @property
+    def built_macs(self) -> int:
+        return sum(self.flat[n].macs for n in self.built if n in self.flat)
 
     def output_spec(self, node_id: str, port: str) -> TensorSpec | None:
         """The spec on an output port: what a wire leaving it carries (None if unknown)."""
@@ -301,22 +314,38 @@ def _topological_order(flat: FlatGraph) -> tuple[list[str], dict[str, str]]:
     digraph.add_nodes_from(flat.nodes)
     digraph.add_edges_from((e.source, e.target) for e in flat.edges if e.source in flat.nodes
                            and e.target in flat.nodes)
+    rank = {node_id: index for index, node_id in enumerate(flat.nodes)}
     on_cycle: dict[str, str] = {}
-    for component in nx.strongly_connected_components(digraph):
-        if len(component) == 1:
-            (only,) = component
-            if not digraph.has_edge(only, only):
-                continue
-        cycle = nx.find_cycle(digraph.subgraph(component))
-        names = [flat.nodes[a].path for a, _ in cycle] + [flat.nodes[cycle[0][0]].path]
-        text = " → ".join(names)
+    components = [sorted(c, key=rank.__getitem__)
+                  for c in nx.strongly_connected_components(digraph)]
+    for component in sorted(components, key=lambda c: rank[c[0]]):
+        if len(component) == 1 and not digraph.has_edge(component[0], component[0]):
+            continue
+        text = _describe_cycle(flat, digraph, component, rank)
         for node_id in component:
             on_cycle[node_id] = text
     if on_cycle:
         digraph.remove_nodes_from(on_cycle)
-    rank = {node_id: index for index, node_id in enumerate(flat.nodes)}
     order = list(nx.lexicographical_topological_sort(digraph, key=rank.__getitem__))
     return order, on_cycle
+
+
+def _describe_cycle(flat: FlatGraph, digraph: nx.DiGraph, component: list[str],
+                    rank: dict[str, int]) -> str:
+    """``a → b → a`` for one cycle of a strongly connected ``component`` (in rank order).
+
+    The same on every run: a component is a set, whose order follows PYTHONHASHSEED, so the
+    search runs on a copy built in document order and the cycle starts at its first node.
+    """
+    members = set(component)
+    ordered = nx.DiGraph()
+    ordered.add_nodes_from(component)
+    ordered.add_edges_from((e.source, e.target) for e in flat.edges
+                           if e.source in members and e.target in members)
+    cycle = [source for source, _ in nx.find_cycle(ordered, source=component[0])]
+    start = min(range(len(cycle)), key=lambda i: rank[cycle[i]])
+    cycle = cycle[start:] + cycle[:start]
+    return " → ".join(flat.nodes[node_id].path for node_id in [*cycle, cycle[0]])
 
 
 def _summarise_instances(graph: Graph, flat: FlatGraph, result: Analysis) -> None:
@@ -361,6 +390,8 @@ def _check_network_structure(doc: Document, graph: Graph, flat: FlatGraph,
     useful: set[str] = set(sinks)
     for sink in sinks:
         useful |= nx.ancestors(digraph, sink)
+    result.built = useful
+    _check_budget(graph, flat, result)
     origins_in_use = {flat.nodes[member].origin for member in useful}
     for node_id, node in graph.nodes.items():
         if roles[node_id] is None:
@@ -370,6 +401,23 @@ def _check_network_structure(doc: Document, graph: Graph, flat: FlatGraph,
                 graph.name, node_id,
                 f"{node.name} does not lead to an Output or a loss, so it is not part of the "
                 "compiled model", severity=WARNING))
+
+
+def _check_budget(graph: Graph, flat: FlatGraph, result: Analysis) -> None:
+    """Warns about a network whose built blocks ask for more parameters than the budget."""
+    try:
+        budget = param_budget()
+    except GraphError as error:  # a bad environment variable must not stop the editor
+        result.diagnostics.append(Diagnostic(graph.name, None, f"{error}; using the default "
+                                             f"of {DEFAULT_MAX_PARAMS:,}", severity=WARNING))
+        budget = DEFAULT_MAX_PARAMS
+    params = {n: result.flat[n].params for n in result.built if n in result.flat}
+    excess = find_excess(params, budget)
+    if excess is not None:
+        block = flat.nodes[excess.block]
+        result.diagnostics.append(Diagnostic(
+            graph.name, block.origin, f"the network is too big to build: "
+            f"{describe_excess(excess, block.path)}", severity=WARNING))
 
 
 def _role(catalogue: Catalogue, type_id: str) -> str | None:

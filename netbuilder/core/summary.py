@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from netbuilder.core.graph import Document
+from netbuilder.core.errors import printable
+from netbuilder.core.graph import NETWORK, Document
 from netbuilder.core.inference import Analysis, ShapeCache, analyse_document
 from netbuilder.core.tensor import TensorSpec, format_shape
 
@@ -23,11 +24,14 @@ class NodeRow:
     shown: TensorSpec | None
     params: int
     macs: int
+    #: whether the compiled model holds (some of) the block: it leads to an Output or a loss.
+    built: bool = True
 
 
 def node_rows(doc: Document, analysis: Analysis) -> list[NodeRow]:
     """One row per node of the analysed graph, in document order."""
     graph = doc.graph(analysis.graph)
+    built = _built_origins(analysis) if graph.kind == NETWORK else set(graph.nodes)
     rows = []
     for node in graph.nodes.values():
         spec = doc.catalogue.get(node.type)
@@ -38,8 +42,17 @@ def node_rows(doc: Document, analysis: Analysis) -> list[NodeRow]:
             shown = next(iter(info.inputs.values()), None)  # what the network returns
         rows.append(NodeRow(node.id, node.name, node.type, block_title(doc, node.type,
                                                                        node.params), outputs, shown,
-                            info.params if info else 0, info.macs if info else 0))
+                            info.params if info else 0, info.macs if info else 0,
+                            node.id in built))
     return rows
+
+
+def _built_origins(analysis: Analysis) -> set[str]:
+    """Top-level ids of the nodes the compiler builds, wholly or (a group use) in part."""
+    flat = analysis.flat_graph
+    if flat is None:
+        return set()
+    return {flat.nodes[n].origin for n in analysis.built if n in flat.nodes}
 
 
 def block_title(doc: Document, type_id: str, params: dict[str, Any]) -> str:
@@ -60,9 +73,15 @@ def summary_dict(doc: Document, source: str | None = None) -> dict[str, Any]:
     for name, analysis in analyses.items():
         rows = node_rows(doc, analysis)
         networks[name] = {
-            "total_params": analysis.total_params,
-            "trainable_params": analysis.total_params,
-            "total_macs": analysis.total_macs,
+            # What the compiler builds; blocks with no path to an Output or a loss are apart.
+            "total_params": analysis.built_params,
+            "trainable_params": analysis.built_params,
+            "total_macs": analysis.built_macs,
+            "not_built": {
+                "nodes": [row.name for row in rows if not row.built],
+                "params": analysis.total_params - analysis.built_params,
+                "macs": analysis.total_macs - analysis.built_macs,
+            },
             "nodes": [
                 {
                     "id": row.id,
@@ -73,6 +92,7 @@ def summary_dict(doc: Document, source: str | None = None) -> dict[str, Any]:
                                 for port, spec in row.outputs.items()},
                     "params": row.params,
                     "macs": row.macs,
+                    "built": row.built,
                 }
                 for row in rows
             ],
@@ -99,15 +119,17 @@ def summary_text(doc: Document, source: str | None = None) -> str:
     data = summary_dict(doc, source)
     out: list[str] = []
     for name, network in data["networks"].items():
-        title = f"network '{name}'" + (f" in {source}" if source else "")
+        # Every name below comes from the file: escaped, so a newline or a terminal escape in
+        # one can neither split the table nor drive the terminal.
+        title = printable(f"network '{name}'" + (f" in {source}" if source else ""))
         out.append(title)
         table = [("Node", "Block", "Output shape", "Params", "Mult-adds")]
         graph = doc.graph(name)
         for node in network["nodes"]:
             shape = node["output_shape"]
             table.append((
-                node["name"],
-                block_title(doc, node["type"], graph.nodes[node["id"]].params),
+                printable(node["name"]),
+                printable(block_title(doc, node["type"], graph.nodes[node["id"]].params)),
                 "?" if shape is None else format_shape(tuple(shape)),
                 f"{node['params']:,}",
                 _short(node["macs"]),
@@ -122,6 +144,8 @@ def summary_text(doc: Document, source: str | None = None) -> str:
         out.append(f"  Total: {network['total_params']:,} parameters "
                    f"({network['trainable_params']:,} trainable), "
                    f"{_short(network['total_macs'])} multiply-adds per sample")
+        if network["not_built"]["nodes"] or network["not_built"]["params"]:
+            out.append("  " + _not_built_line(network["not_built"]))
         out.append("")
     for label, entries in (("Errors", data["errors"]), ("Warnings", data["warnings"])):
         if entries:
@@ -130,9 +154,20 @@ def summary_text(doc: Document, source: str | None = None) -> str:
                 where = f"{entry['network']}"
                 if entry["name"]:
                     where += f" / {entry['name']}"
-                out.append(f"  {where}: {entry['message']}")
+                out.append(printable(f"  {where}: {entry['message']}"))
             out.append("")
     return "\n".join(out).rstrip() + "\n"
+
+
+def _not_built_line(not_built: dict[str, Any], shown: int = 8) -> str:
+    """``Not built (...): dense3, dense4: 3,925 parameters, 3.9k multiply-adds``."""
+    names = not_built["nodes"]
+    listed = ", ".join(names[:shown]) + (f" and {len(names) - shown} more"
+                                          if len(names) > shown else "")
+    # Part of a group use can be unbuilt while the use itself is built: no name to list then.
+    listed = listed or "parts of group uses"
+    return printable(f"Not built (no path to an Output or a loss): {listed}: "
+            f"{not_built['params']:,} parameters, {_short(not_built['macs'])} multiply-adds")
 
 
 def _short(count: int) -> str:

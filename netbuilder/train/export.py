@@ -8,11 +8,13 @@ one, checks the request first (so that a mistake costs no compile), and names wh
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from netbuilder.core.errors import NetbuilderError
 from netbuilder.core.graph import Document
+from netbuilder.core.paths import same_file
 
 #: The formats, with the file suffix each writes and the words a user sees.
 FORMATS: dict[str, tuple[str, str]] = {
@@ -38,6 +40,9 @@ class ExportRequest:
             initialisation of the compiled module.
         with_training: for "python", write a training script (model class included) that
             runs alone or under torchrun.
+        force: replace the other files the export writes beside ``out`` (see
+            :func:`extra_outputs`) when they exist. ``out`` itself, named by the user, is
+            always replaced.
     """
 
     to: str
@@ -45,6 +50,25 @@ class ExportRequest:
     network: str | None = None
     weights: Path | None = None
     with_training: bool = False
+    force: bool = False
+
+
+def extra_outputs(request: ExportRequest) -> list[Path]:
+    """The files ``request`` writes besides ``request.out``, which the user did not name.
+
+    Only Python code with trained weights has one: the weights as a plain state_dict beside
+    the script (``model.py`` -> ``model.pt``).
+    """
+    if request.to != "python" or request.with_training or request.weights is None:
+        return []
+    from netbuilder.compile.codegen import weights_beside_script
+
+    return [weights_beside_script(Path(request.out), Path(request.weights))]
+
+
+def existing_extra_outputs(request: ExportRequest) -> list[Path]:
+    """The :func:`extra_outputs` that exist already (links included, even broken ones)."""
+    return [path for path in extra_outputs(request) if os.path.lexists(path)]
 
 
 def check_request(doc: Document, request: ExportRequest) -> None:
@@ -69,6 +93,23 @@ def check_request(doc: Document, request: ExportRequest) -> None:
         raise ExportRequestError(f"cannot write {request.out}: folder {folder} does not exist")
     if Path(request.out).is_dir():
         raise ExportRequestError(f"cannot write {request.out}: it is a folder; give a file name")
+    _check_not_an_input(doc, request)
+    existing = [] if request.force else existing_extra_outputs(request)
+    if existing:
+        raise ExportRequestError(
+            f"{existing[0]} exists and is not the file being exported: the weights of "
+            f"{Path(request.out).name} would replace it; add --force to overwrite it, or "
+            "choose another output name")
+
+
+def _check_not_an_input(doc: Document, request: ExportRequest) -> None:
+    """Refuses an output that is a file this export reads: the result would destroy it."""
+    inputs = [("the weights file this export reads", request.weights),
+              ("the graph being exported", doc.path)]
+    for what, source in inputs:
+        if source is not None and same_file(request.out, source):
+            raise ExportRequestError(f"cannot write {request.out}: it is {what}; choose "
+                                     "another output name")
 
 
 def export_document(doc: Document, request: ExportRequest) -> list[Path]:
@@ -93,7 +134,8 @@ def export_document(doc: Document, request: ExportRequest) -> list[Path]:
     if request.to == "python":
         from netbuilder.compile.codegen import write_python
 
-        written = write_python(doc, out, network, weights=request.weights)
+        written = write_python(doc, out, network, weights=request.weights,
+                               overwrite=request.force)
         return list(written) if written else [out]
     if request.to == "onnx":
         from netbuilder.compile.onnx_export import export_onnx

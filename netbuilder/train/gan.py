@@ -23,7 +23,7 @@ from netbuilder.train.failures import TrainingError
 from netbuilder.train.optim import make_optimizer
 from netbuilder.train.probe import PROBE_SAMPLES, ProbeRecorder
 from netbuilder.train.recipes import RECIPES, Gan
-from netbuilder.train.run import Run
+from netbuilder.train.run import Run, checkpoint_fit
 from netbuilder.train.settings import TrainingSettings
 from netbuilder.train.steps import autocast
 from netbuilder.train.supervised import SAMPLE_IMAGES, as_images
@@ -77,7 +77,8 @@ class GanRun(Run):
         for name, optimizer in self.optimizers.items():
             saved = self.saved_optimizer(name)
             if saved is not None:
-                optimizer.load_state_dict(saved)
+                with checkpoint_fit(f"the optimizer of network '{name}'"):
+                    optimizer.load_state_dict(saved)
         self.noise = torch.Generator(device=self.device)
         self.noise.manual_seed(settings.seed + 1)
         fixed = torch.Generator().manual_seed(settings.seed)
@@ -85,7 +86,8 @@ class GanRun(Run):
                                        generator=fixed).to(self.device)
         self.restore_progress()
         if self.resume_state is not None and "noise_rng" in self.resume_state:
-            self.noise.set_state(self.resume_state["noise_rng"])
+            with checkpoint_fit("this run's noise generator"):
+                self.noise.set_state(self.resume_state["noise_rng"])
         self.fallback_reason = settings.recipe_spec.capture_refusal
         probe_noise = self.fixed_noise[:PROBE_SAMPLES]
         self.probe_recorder = ProbeRecorder(self.generator, lambda: self.generator(probe_noise))

@@ -198,5 +198,5 @@ def _run_info(job: TrainingJob, doc: Document, network: str) -> RunInfo:
         name=job.run_name, document=job.document,
         doc_hash=hashlib.sha256(job.doc_text.encode("utf-8")).hexdigest()[:16],
         network=network, recipe=job.settings.recipe, settings=job.settings.to_dict(),
-        device=job.settings.device, parameters=analysis.total_params,
-        macs_per_sample=analysis.total_macs, started=time.time())
+        device=job.settings.device, parameters=analysis.built_params,
+        macs_per_sample=analysis.built_macs, started=time.time())

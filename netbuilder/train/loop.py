@@ -20,13 +20,19 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from netbuilder.core.errors import NetbuilderError
+from netbuilder.core.errors import GraphFileError, NetbuilderError
 from netbuilder.core.graph import Document
 from netbuilder.train import sync
 from netbuilder.train.checkpoint import save_checkpoint
 from netbuilder.train.control import TrainingControl
 from netbuilder.train.events import EpochEnd, Event, Failed, Metrics, Started
-from netbuilder.train.failures import DIVERGED_ADVICE, OOM_ADVICE, TrainingError, check_finite
+from netbuilder.train.failures import (
+    DIVERGED_ADVICE,
+    OOM_ADVICE,
+    TrainingError,
+    check_finite,
+    describe_failure,
+)
 from netbuilder.train.optim import schedule_factor
 from netbuilder.train.run import Run
 from netbuilder.train.settings import TrainingSettings
@@ -90,12 +96,14 @@ def train(doc: Document, dataset: Dataset, settings: TrainingSettings | None = N
         torch.cuda.empty_cache()
         yield Failed("out of GPU memory: " + str(error).split("\n")[0], OOM_ADVICE,
                      "out_of_memory")
+    except GraphFileError as error:  # the checkpoint to resume from (weights: TrainingError)
+        yield Failed(str(error), "Resume from a checkpoint that training of this same graph "
+                     "wrote.", "input")
     except NetbuilderError as error:
         yield Failed(str(error), "Fix the blocks or settings named above, then train again.",
                      "input")
     except (RuntimeError, ValueError) as error:
-        yield Failed(f"{type(error).__name__}: {error}",
-                     "Check the network's shapes and the training settings.")
+        yield Failed(*describe_failure(error))
 
 
 def make_run(doc: Document, dataset: Dataset, settings: TrainingSettings,

@@ -36,6 +36,25 @@ def input_shape(doc: Document, network: str) -> tuple[int, ...] | None:
     return None
 
 
+def graph_blockers(doc: Document, network: str, settings: TrainingSettings) -> list[Blocker]:
+    """What in the graph itself keeps ``network`` from training (the data left out).
+
+    The command line checks these before it reads the data set.
+    """
+    graph = doc.network(network)
+    if not graph.nodes:
+        return [Blocker(EMPTY_NETWORK.format(name=graph.name), graph.name)]
+    recipe = settings.recipe_spec
+    for name in recipe.trained_networks(doc, settings.extra, network):
+        if name in doc.networks:
+            errors = analyse(doc, doc.network(name)).errors
+            if errors:
+                count = len(errors)
+                return [Blocker(f"network '{name}' has {count} problem{'s' * (count > 1)} to "
+                                "fix first (listed above)", name, errors[0].node)]
+    return recipe.blockers(doc, settings.extra, network, None)
+
+
 def blockers(doc: Document, network: str, data: DataInfo | None = None,
              data_error: tuple[str, str | None] | None = None,
              data_loading: bool = False) -> list[Blocker]:
@@ -52,20 +71,10 @@ def blockers(doc: Document, network: str, data: DataInfo | None = None,
         settings = TrainingSettings.from_doc(doc)
     except SettingsError as error:
         return [Blocker(f"{error}: fix it in the Training panel")]
-    graph = doc.network(network)
-    if not graph.nodes:
-        return [Blocker(EMPTY_NETWORK.format(name=graph.name), graph.name)]
-    recipe = settings.recipe_spec
-    for name in recipe.trained_networks(doc, settings.extra, network):
-        if name in doc.networks:
-            errors = analyse(doc, doc.network(name)).errors
-            if errors:
-                count = len(errors)
-                return [Blocker(f"network '{name}' has {count} problem{'s' * (count > 1)} to "
-                                "fix first (listed above)", name, errors[0].node)]
-    found = recipe.blockers(doc, settings.extra, network, None)
+    found = graph_blockers(doc, network, settings)
     if found:
         return found
+    recipe = settings.recipe_spec
     if not settings.dataset:
         return [Blocker("no data set is chosen: pick one in the Training panel")]
     if data_error is not None:

@@ -9,6 +9,8 @@ epoch-end methods.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import torch
@@ -21,6 +23,18 @@ from netbuilder.train.failures import TrainingError
 from netbuilder.train.optim import set_lr
 from netbuilder.train.settings import TrainingSettings
 from netbuilder.train.steplog import StepLog
+
+
+@contextmanager
+def checkpoint_fit(what: str) -> Iterator[None]:
+    """Turns torch's refusal of a part of a checkpoint into a TrainingError naming ``what``."""
+    try:
+        yield
+    except (RuntimeError, ValueError, KeyError, TypeError, IndexError) as error:
+        reason = next(iter(str(error).strip().splitlines()), "") or type(error).__name__
+        raise TrainingError(f"the checkpoint does not fit {what}: {reason}",
+                            "Resume from a checkpoint of this same graph and settings."
+                            ) from error
 
 
 class Run:
@@ -145,10 +159,11 @@ class Run:
             return
         self.start_epoch = int(state["epoch"])
         self.base_lr = float(state.get("base_lr", self.base_lr))
-        if "shuffle_rng" in state:
-            self.shuffle.set_state(state["shuffle_rng"])
-        if "torch_rng" in state:
-            torch.set_rng_state(state["torch_rng"])
+        with checkpoint_fit("this run's random generators"):
+            if "shuffle_rng" in state:
+                self.shuffle.set_state(state["shuffle_rng"])
+            if "torch_rng" in state:
+                torch.set_rng_state(state["torch_rng"])
 
     def saved_optimizer(self, name: str) -> dict[str, Any] | None:
         """The checkpoint's state for optimizer ``name``, if resuming."""

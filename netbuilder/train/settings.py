@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from netbuilder.core.graph import Document
+from netbuilder.core.training import DEVICES, OPTIMIZERS, SCHEDULES, SettingsError, check_settings
 from netbuilder.train.recipes import RECIPES as _RECIPE_CLASSES
 from netbuilder.train.recipes import Recipe
 
+__all__ = ["DEVICES", "OPTIMIZERS", "RECIPES", "SCHEDULES", "SettingsError", "TrainingSettings"]
+
 #: Recipes the engine trains (netbuilder.train.recipes describes each).
 RECIPES = tuple(_RECIPE_CLASSES)
-OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop")
-SCHEDULES = ("constant", "step", "cosine")
-DEVICES = ("auto", "cpu", "cuda", "mps")
-
-
-class SettingsError(ValueError):
-    """A training setting has a bad value; the message names the key."""
 
 
 @dataclass(frozen=True)
@@ -102,63 +97,8 @@ class TrainingSettings:
         return replace(self, **changes)
 
     def validate(self) -> None:
-        """Checks every key; raises SettingsError naming the first bad one."""
-        _choice("recipe", self.recipe, RECIPES)
-        if not isinstance(self.dataset, str):
-            _fail("dataset", self.dataset, "a data set name (text)")
-        _choice("optimizer", self.optimizer, OPTIMIZERS)
-        _number("lr", self.lr, low=0.0, low_open=True)
-        _number("momentum", self.momentum, low=0.0, high=1.0, high_open=True)
-        if (not isinstance(self.betas, tuple) or len(self.betas) != 2
-                or not all(_is_real(b) and 0.0 <= b < 1.0 for b in self.betas)):
-            _fail("betas", self.betas, "two numbers in [0, 1), e.g. [0.9, 0.999]")
-        _number("weight_decay", self.weight_decay, low=0.0)
-        _choice("schedule", self.schedule, SCHEDULES)
-        _integer("step_size", self.step_size, low=1)
-        _number("gamma", self.gamma, low=0.0, low_open=True, high=1.0)
-        _number("grad_clip", self.grad_clip, low=0.0)
-        _integer("batch_size", self.batch_size, low=1)
-        _integer("epochs", self.epochs, low=1)
-        _number("validation_split", self.validation_split, low=0.0, high=1.0, high_open=True)
-        _flag("drop_last", self.drop_last)
-        _integer("seed", self.seed, low=0)
-        _choice("device", self.device, DEVICES)
-        _flag("bf16", self.bf16)
-        _flag("channels_last", self.channels_last)
+        """Checks every key; raises SettingsError naming the first bad one.
 
-
-def _fail(key: str, value: Any, expected: str) -> None:
-    raise SettingsError(f"training setting '{key}' must be {expected}, got {value!r}")
-
-
-def _is_real(value: Any) -> bool:
-    return (isinstance(value, (int, float)) and not isinstance(value, bool)
-            and math.isfinite(value))
-
-
-def _choice(key: str, value: Any, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        _fail(key, value, "one of " + ", ".join(choices))
-
-
-def _flag(key: str, value: Any) -> None:
-    if not isinstance(value, bool):
-        _fail(key, value, "true or false")
-
-
-def _integer(key: str, value: Any, low: int) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < low:
-        _fail(key, value, f"a whole number >= {low}")
-
-
-def _number(key: str, value: Any, low: float, high: float | None = None,
-            low_open: bool = False, high_open: bool = False) -> None:
-    ok = _is_real(value) and (value > low if low_open else value >= low)
-    if ok and high is not None:
-        ok = value < high if high_open else value <= high
-    if not ok:
-        left = "(" if low_open else "["
-        right = ")" if high_open else "]"
-        span = f"in {left}{low}, {high}{right}" if high is not None else (
-            f"> {low}" if low_open else f">= {low}")
-        _fail(key, value, f"a number {span}")
+        The rules are netbuilder.core.training's, which the file loader applies too.
+        """
+        check_settings({f.name: getattr(self, f.name) for f in fields(self) if f.name != "extra"})

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 from netbuilder.compile import compile_network
+from netbuilder.core.inference import analyse
 from netbuilder.core.tensor import format_shape
 from netbuilder.train import fast, sync
 from netbuilder.train.decoder import latent_decoder, output_nodes, sampling_nodes
@@ -26,7 +27,7 @@ from netbuilder.train.failures import TrainingError
 from netbuilder.train.generate import GenerateSettings, generate_text
 from netbuilder.train.optim import make_optimizer
 from netbuilder.train.probe import PROBE_SAMPLES, ProbeRecorder
-from netbuilder.train.run import Run
+from netbuilder.train.run import Run, checkpoint_fit
 from netbuilder.train.settings import TrainingSettings
 from netbuilder.train.steps import (
     Evaluation,
@@ -68,6 +69,7 @@ class SupervisedRun(Run):
         self.model = compile_network(doc, network, with_losses=True)
         self.graph = doc.network(network)
         self._check_roles()
+        self.network_classes = _network_classes(doc, self.graph.name)
         self.train_data, self.val_data, self.test_data = self._splits(dataset)
         self.samples = int(self.train_data.x.shape[0])
         self.classes = self._class_count(dataset)
@@ -129,6 +131,8 @@ class SupervisedRun(Run):
     def _splits(self, dataset: Dataset) -> tuple[_Data, _Data | None, _Data | None]:
         train: DataSplit | _Raw = dataset.train
         val: DataSplit | _Raw | None = dataset.val
+        # Which labels file a loader looked for and did not find, per split (IDX data).
+        self._missing_labels: dict[str, str] = dataset.meta.get("missing_labels", {})
         if val is None and self.settings.validation_split > 0:
             train, val = _split_off(train, self.settings.validation_split, self.settings.seed)
         if train.x.shape[0] == 0:
@@ -155,7 +159,9 @@ class SupervisedRun(Run):
         if not self.recipe.takes_target:
             return _Data(x, x)  # the losses read the Input itself; y is never used
         if split.y is None:
-            raise TrainingError(f"the {what} data has no targets",
+            # A validation split taken from train lacks the labels train lacks.
+            note = self._missing_labels.get("train" if what == "validation" else what)
+            raise TrainingError(f"the {what} data has no targets" + (f" ({note})" if note else ""),
                                 f"The {self.recipe.name} recipe needs labelled data.")
         y = split.y
         if self.target_name is not None:
@@ -170,9 +176,28 @@ class SupervisedRun(Run):
                 # (N,) values for a (1) target and the like: same numbers, other layout.
                 y = y.reshape((y.shape[0], *target_shape))
             y = y.to(target_dtype)
+            self._check_labels(what, y)
         else:
             y = y.to(torch.float32)
         return _Data(x, y.to(self.device))
+
+    def _check_labels(self, what: str, y: torch.Tensor) -> None:
+        """Class ids must name one of the network's classes (checked on the CPU, once).
+
+        Left to the loss, a label out of range stops the run at its first batch (on a GPU as
+        a device-side assert that ends the process), or later at a batch that holds it.
+        """
+        count = self.network_classes
+        if count is None or y.dtype != torch.int64 or y.numel() == 0:
+            return
+        low, high = int(y.min()), int(y.max())
+        bad = low if low < 0 else high if high >= count else None
+        if bad is not None:
+            raise TrainingError(
+                f"the {what} data has label {bad}, but network '{self.graph.name}' has "
+                f"{count} class{'es' * (count != 1)} (labels 0 to {count - 1})",
+                "Give the layer before the loss as many units as the data has classes, or "
+                "fix the labels.", kind="input")
 
     def _class_count(self, dataset: Dataset) -> int:
         if not self.recipe.classifies:
@@ -180,7 +205,10 @@ class SupervisedRun(Run):
         if dataset.classes:
             return len(dataset.classes)
         y = self.train_data.y
-        return int(y.shape[1]) if y.dtype != torch.int64 else int(y.max()) + 1
+        if y.dtype != torch.int64:
+            return int(y.shape[1])
+        # The network's count: a label set without its highest class still gets every row.
+        return self.network_classes or int(y.max()) + 1
 
     def _loss_weight(self, name: str) -> float:
         node = self.graph.node_by_name(name)
@@ -229,21 +257,8 @@ class SupervisedRun(Run):
         saved = self.saved_optimizer(self.graph.name)
         if saved is None:
             return
-        if not in_place:
-            # A checkpoint from the CUDA-graph path carries capturable=True and a tensor lr;
-            # this optimizer keeps its own (the device may differ now).
-            own = [(g.get("capturable"), g.get("foreach"), g["lr"])
-                   for g in optimizer.param_groups]
-            optimizer.load_state_dict(saved)
-            for group, (capturable, foreach, lr) in zip(optimizer.param_groups, own,
-                                                        strict=True):
-                group["capturable"], group["foreach"], group["lr"] = capturable, foreach, lr
-            return
-        # A captured graph points at the optimizer's state tensors: copy into them.
-        params = [p for group in optimizer.param_groups for p in group["params"]]
-        for index, param in enumerate(params):
-            for key, value in saved["state"].get(index, {}).items():
-                optimizer.state[param][key].copy_(value)
+        with checkpoint_fit(f"the optimizer of network '{self.graph.name}'"):
+            _load_optimizer(optimizer, saved, in_place)
 
     # ----------------------------------------------------------------------------------------
     # Epoch ends
@@ -404,6 +419,45 @@ class SupervisedRun(Run):
             if shown is not None:
                 events.append(Samples(epoch, "images", label, images=shown))
         return events
+
+
+def _network_classes(doc: Document, network: str) -> int | None:
+    """How many classes the network's class-id losses score (the fewest, if several).
+
+    None when no cross-entropy loss of the network reads class ids (int64 targets).
+    """
+    graph = doc.network(network)
+    analysis = analyse(doc, graph)
+    counts = []
+    for node in graph.nodes.values():
+        info = analysis.nodes.get(node.id)
+        if node.type != "cross_entropy_loss" or info is None:
+            continue
+        prediction, target = info.inputs.get("prediction"), info.inputs.get("target")
+        if (prediction is not None and target is not None and target.dtype == "int64"
+                and prediction.rank >= 1):
+            counts.append(prediction.shape[0])
+    return min(counts, default=None)
+
+
+def _load_optimizer(optimizer: torch.optim.Optimizer, saved: dict[str, Any], in_place: bool
+                    ) -> None:
+    """Loads a checkpoint's optimizer state (a captured step's: into its state tensors)."""
+    if not in_place:
+        # A checkpoint from the CUDA-graph path carries capturable=True and a tensor lr;
+        # this optimizer keeps its own (the device may differ now).
+        own = [(g.get("capturable"), g.get("foreach"), g["lr"])
+               for g in optimizer.param_groups]
+        optimizer.load_state_dict(saved)
+        for group, (capturable, foreach, lr) in zip(optimizer.param_groups, own,
+                                                    strict=True):
+            group["capturable"], group["foreach"], group["lr"] = capturable, foreach, lr
+        return
+    # A captured graph points at the optimizer's state tensors: copy into them.
+    params = [p for group in optimizer.param_groups for p in group["params"]]
+    for index, param in enumerate(params):
+        for key, value in saved["state"].get(index, {}).items():
+            optimizer.state[param][key].copy_(value)
 
 
 def as_images(values: torch.Tensor) -> Any:

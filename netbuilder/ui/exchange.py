@@ -8,6 +8,7 @@ A busy bar in the status bar shows the work; a second request waits for the firs
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,7 +17,12 @@ from PySide6.QtWidgets import QDialog, QMessageBox, QProgressBar
 
 from netbuilder.core import fileformat
 from netbuilder.core.graph import Document
-from netbuilder.train.export import FORMATS, ExportRequest, export_document
+from netbuilder.train.export import (
+    FORMATS,
+    ExportRequest,
+    existing_extra_outputs,
+    export_document,
+)
 from netbuilder.ui.background import BackgroundTask
 from netbuilder.ui.export_dialog import ExportDialog
 from netbuilder.ui.files import default_folder
@@ -83,7 +89,27 @@ class ExchangeCommands(QObject):
                               weights=editor.weights)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
-        self.export(editor.doc, dialog.request())
+        request = self.confirm_overwrite(dialog.request())
+        if request is not None:
+            self.export(editor.doc, request)
+
+    def confirm_overwrite(self, request: ExportRequest) -> ExportRequest | None:
+        """Asks before the export replaces a file beside its output that the user did not
+        name (the weights of Python code); the request to run, or None when declined."""
+        existing = existing_extra_outputs(request)
+        if not existing:
+            return request
+        buttons = QMessageBox.StandardButton
+        names = ", ".join(path.name for path in existing)
+        answer = QMessageBox.question(
+            self.window, "Replace existing file?",
+            f"{names} already exists in {existing[0].parent}.\n\nExporting "
+            f"{request.out.name} with trained weights writes them there, replacing it. "
+            "Replace it?", buttons.Yes | buttons.No, buttons.No)
+        if answer != buttons.Yes:
+            self.window.show_status(f"Export cancelled: {names} was kept")
+            return None
+        return replace(request, force=True)
 
     def export(self, doc: Document, request: ExportRequest) -> BackgroundTask:
         """Starts writing ``request``'s export of a snapshot of ``doc``."""

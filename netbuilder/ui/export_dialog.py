@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
 )
 
 from netbuilder.core.graph import Document
+from netbuilder.core.paths import same_file
 from netbuilder.train.export import FORMATS, ExportRequest, default_output
 from netbuilder.ui.form_dialog import FormDialog, path_row
 
@@ -127,4 +128,6 @@ class ExportDialog(FormDialog):
             return f"The folder {request.out.parent} does not exist."
         if request.weights is not None and not request.weights.is_file():
             return f"The weights file {request.weights} does not exist."
+        if request.weights is not None and same_file(request.out, request.weights):
+            return "The export would replace the weights file it reads: choose another name."
         return ""

@@ -17,6 +17,7 @@ import netbuilder
 from netbuilder import resources
 from netbuilder.core import fileformat
 from netbuilder.core.errors import NetbuilderError
+from netbuilder.core.paths import resolved, same_file
 from netbuilder.ui import recent, recovery
 from netbuilder.ui.document import DocumentWidget
 from netbuilder.ui.gallery import GalleryDialog
@@ -39,10 +40,7 @@ def display_name(editor: DocumentWidget) -> str:
 
 def is_bundled_example(path: Path) -> bool:
     """True for a file inside the bundled examples folder (opened as copies, never saved)."""
-    try:
-        return Path(path).resolve().parent == resources.examples_dir().resolve()
-    except OSError:
-        return False
+    return resolved(path).parent == resolved(resources.examples_dir())
 
 
 def nbg_paths(mime: QMimeData) -> list[Path]:
@@ -91,7 +89,7 @@ class FileCommands:
         as_copy = as_copy or is_bundled_example(path)
         if not as_copy:
             for editor in self.window.editors():
-                if editor.path is not None and _same_file(editor.path, path):
+                if editor.path is not None and same_file(editor.path, path):
                     self.window.focus_editor(editor)
                     return editor
         try:
@@ -188,8 +186,15 @@ class FileCommands:
 
     # ----- recovery -----------------------------------------------------------------------------
     def recover(self) -> int:
-        """After a crash, offers to reopen what was not saved. Returns how many reopened."""
-        found = recovery.left_over()
+        """After a crash, offers to reopen what was not saved. Returns how many reopened.
+
+        Whatever the recovery folder holds, this returns: what cannot be used is skipped
+        (the status bar says so) and left where it is.
+        """
+        found, problems = recovery.scan()
+        if problems:
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            self.window.show_status(f"Recovery: {problems[0]}{more}", error=True)
         if not found:
             return 0
         names = "\n".join(f"• {item.title}" for item in found)
@@ -199,8 +204,9 @@ class FileCommands:
             f"netbuilder did not close cleanly last time. Recover these documents?\n\n{names}"
             "\n\nNo discards them.", buttons.Yes | buttons.No, buttons.Yes)
         if answer != buttons.Yes:
-            for item in found:
-                recovery.discard_file(item.path)
+            kept = [item.path for item in found if not recovery.discard_file(item.path)]
+            if kept:
+                self.window.show_status(f"Could not discard {kept[0]}", error=True)
             return 0
         return sum(self._recover_one(item) for item in found)
 
@@ -208,7 +214,7 @@ class FileCommands:
         try:
             doc = netbuilder.load(item.path)
         except netbuilder.GraphFileError as error:
-            kept = recovery.set_aside(item.path)
+            kept = recovery.set_aside(item.path) or item.path
             self.window.show_error(f"Cannot recover {item.title}", f"{error}\n\nThe file was "
                                    f"kept as {kept}.")
             return False
@@ -222,15 +228,11 @@ class FileCommands:
         # Recovered work is unsaved work: the tab and title show it modified, closing asks.
         editor.undo_stack.resetClean()
         # Into this session's recovery folder before the old file goes: a second crash now
-        # must not lose the work either.
-        self.window.autosaver.save_now()
-        recovery.discard_file(item.path)
+        # must not lose the work either. If that write fails, the old file stays.
+        if self.window.autosaver.save_editor(editor):
+            recovery.discard_file(item.path)
+        else:
+            self.window.show_status(f"Could not write a new recovery file for {item.title}; "
+                                    f"the old one is kept at {item.path}", error=True)
         self.window.update_state()
         return True
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return a.resolve() == b.resolve()
-    except OSError:
-        return a == b

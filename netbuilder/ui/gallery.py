@@ -135,7 +135,7 @@ def summary_line(doc: Document) -> str:
     """``2 networks · 1,097,744 params`` (groups count where they are used)."""
     editor = _ReadOnlyEditor(doc)
     networks = [name for name, graph in doc.graphs.items() if graph.kind != GROUP]
-    params = sum(editor.analyses()[name].total_params for name in networks)
+    params = sum(editor.analyses()[name].built_params for name in networks)
     count = len(networks)
     return f"{count} network{'s' if count != 1 else ''} · {params:,} params"
 

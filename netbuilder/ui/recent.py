@@ -7,6 +7,8 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Signal
 from PySide6.QtWidgets import QMenu, QWidget
 
+from netbuilder.core.paths import resolved
+
 MAX_RECENT = 10
 _KEY = "recent_files"
 
@@ -24,14 +26,14 @@ def _store(paths: list[Path]) -> None:
 
 def add_recent(path: Path) -> None:
     """Puts ``path`` at the top of the list."""
-    resolved = Path(path).resolve()
-    _store([resolved, *(p for p in recent_files() if p != resolved)])
+    # resolved() never raises: a link loop is remembered as written, not an error on save.
+    path = resolved(path)
+    _store([path, *(p for p in recent_files() if p != path)])
 
 
 def remove_recent(path: Path) -> None:
     """Drops ``path`` (a file that no longer opens) from the list."""
-    resolved = Path(path).resolve()
-    _store([p for p in recent_files() if p not in (resolved, Path(path))])
+    _store([p for p in recent_files() if p not in (resolved(path), Path(path))])
 
 
 def clear_recent() -> None:

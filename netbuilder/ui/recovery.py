@@ -8,13 +8,20 @@ Each session folder holds a lock (``QLockFile``) for as long as its window lives
 lock stale once the process that took it is gone, so at start-up the folders whose lock can
 be taken belong to sessions that ended abruptly, while those of a second netbuilder running at
 the same time stay locked and are left alone.
+
+Start-up must survive whatever the recovery folder holds (a crash mid-write, a hand edit, a
+disk error): :func:`scan` skips what it cannot use and says so, and nothing is deleted that
+was not read and dealt with. A new recovery file is written before the old one goes.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import logging
+import os
 import shutil
+import stat
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,8 +31,9 @@ from typing import Protocol
 from PySide6.QtCore import QLockFile, QObject, QStandardPaths, QTimer, Signal
 
 from netbuilder.core import fileformat
-from netbuilder.core.errors import NetbuilderError
+from netbuilder.core.errors import GraphFileError, NetbuilderError
 from netbuilder.core.graph import Document
+from netbuilder.core.text import text_problem
 
 AUTOSAVE_INTERVAL_MS = 30_000
 _SUFFIX = ".recovery.nbg"
@@ -33,6 +41,11 @@ _META = ".recovery.json"
 _LOCK = "session.lock"
 _SESSION_PREFIX = "session-"
 _UNREADABLE = "unreadable"
+#: A note holds a path and a title: anything bigger is not one of ours.
+_MAX_NOTE_BYTES = 64 * 1024
+_MAX_TITLE = 200
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -82,22 +95,31 @@ class RecoverySession:
     def path_of(self, key: str) -> Path:
         return self.folder / f"{key}{_SUFFIX}"
 
-    def write(self, key: str, text: str, original: Path | None, title: str) -> Path:
-        """Writes one document's recovery file and a note of where it came from.
+    def write(self, key: str, data: str | bytes, original: Path | None, title: str) -> Path:
+        """Writes one document's recovery file (``data``: the .nbg text) and a note of where
+        it came from, each atomically: the previous recovery file stays until the new one is
+        complete.
 
         Raises:
-            GraphFileError: the recovery folder cannot be written.
+            GraphFileError: the recovery folder cannot be written, or the text cannot be
+                encoded.
         """
         path = self.path_of(key)
+        if isinstance(data, str):
+            try:
+                data = data.encode("utf-8")
+            except UnicodeEncodeError as error:
+                raise GraphFileError(f"{path}: cannot be written ({error.reason})") from None
         meta = {"original": str(original) if original else None, "title": title}
         fileformat.write_atomic(_meta_path(path), json.dumps(meta).encode("utf-8"))
-        fileformat.write_atomic(path, text.encode("utf-8"))
+        fileformat.write_atomic(path, data)
         return path
 
     def discard(self, key: str) -> None:
         path = self.path_of(key)
         for stale in (path, _meta_path(path)):
-            stale.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # what cannot go now goes with the folder
+                stale.unlink(missing_ok=True)
 
     def close(self) -> None:
         """A clean end: nothing is left to recover."""
@@ -107,53 +129,158 @@ class RecoverySession:
 
 def left_over(root: Path | None = None) -> list[Recoverable]:
     """Recovery files of sessions that did not end cleanly (none of a running session)."""
-    root = root or recovery_dir()
-    found = []
-    for folder in sorted(root.glob(f"{_SESSION_PREFIX}*")):
-        lock = _lock(folder)
-        if not folder.is_dir() or not lock.tryLock(0):
-            continue  # a netbuilder still running owns this session
-        try:
-            files = sorted(folder.glob(f"*{_SUFFIX}"))
-            found += [_read(path) for path in files]
-        finally:
-            lock.unlock()
-        if not files:
-            _remove_if_done(folder)  # a session that ended abruptly with nothing unsaved
+    return scan(root)[0]
+
+
+def scan(root: Path | None = None) -> tuple[list[Recoverable], list[str]]:
+    """The recovery files of sessions that did not end cleanly, and what had to be skipped.
+
+    Never raises: a recovery folder that cannot be made or read, a session "folder" that is
+    a file, an entry that is not a plain file or cannot be read is skipped, left where it is,
+    described in the second list and logged. A note that is malformed costs only the
+    document's name and file.
+    """
+    problems: list[str] = []
+    try:
+        root = root or recovery_dir()
+        folders = sorted(root.glob(f"{_SESSION_PREFIX}*"))
+    except OSError as error:
+        folders = []
+        problems.append(f"the recovery folder cannot be used ({_reason(error)})")
+    found = [item for folder in folders for item in _scan_session(folder, problems)]
+    for problem in problems:
+        log.warning("recovery: %s", problem)
+    return found, problems
+
+
+def _scan_session(folder: Path, problems: list[str]) -> list[Recoverable]:
+    if not folder.is_dir():
+        problems.append(f"{folder.name} is not a folder; it was skipped")
+        return []
+    lock = _lock(folder)
+    if not lock.tryLock(0):
+        if lock.error() != QLockFile.LockError.LockFailedError:
+            problems.append(f"{folder.name} cannot be locked; it was skipped")
+        return []  # else a netbuilder still running owns this session
+    try:
+        entries = sorted(folder.glob(f"*{_SUFFIX}"))
+        found = []
+        for path in entries:
+            if _is_plain_file(path):
+                found.append(_read(path))
+            else:
+                problems.append(f"{folder.name}/{path.name} is not a plain file; it was left "
+                                "where it is")
+    except OSError as error:  # the folder went or cannot be listed: keep whatever it holds
+        problems.append(f"{folder.name} cannot be read ({_reason(error)}); it was skipped")
+        return []
+    finally:
+        lock.unlock()
+    if not entries:
+        _remove_if_done(folder)  # a session that ended abruptly with nothing unsaved
     return found
 
 
-def _read(path: Path) -> Recoverable:
-    original, title = None, path.name[: -len(_SUFFIX)]
+def _is_plain_file(path: Path) -> bool:
     try:
-        meta = json.loads(_meta_path(path).read_text("utf-8"))
-        original, title = meta.get("original"), meta.get("title") or title
-    except (OSError, ValueError, AttributeError):
-        pass  # the document itself is what matters; a lost note costs only its name
-    return Recoverable(path, original, str(title))
+        return stat.S_ISREG(path.lstat().st_mode)
+    except OSError:
+        return False
 
 
-def discard_file(path: Path) -> None:
-    """Removes a recovered (or declined) file, and its session folder once empty."""
-    path.unlink(missing_ok=True)
-    _meta_path(path).unlink(missing_ok=True)
+def _read(path: Path) -> Recoverable:
+    # The document itself is what matters; a lost or malformed note costs only its name.
+    meta = _read_note(_meta_path(path))
+    fallback = _title(path.name[: -len(_SUFFIX)], "unnamed")
+    return Recoverable(path, _original(meta.get("original")), _title(meta.get("title"),
+                                                                     fallback))
+
+
+def _read_note(path: Path) -> dict[str, object]:
+    """The note's object; empty when it is missing, not a plain file, too big or malformed."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags)  # non-blocking: a FIFO in the folder must not hang start-up
+    except OSError:
+        return {}
+    try:
+        with os.fdopen(fd, "rb") as stream:
+            if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
+                return {}
+            raw = stream.read(_MAX_NOTE_BYTES + 1)
+    except OSError:
+        return {}
+    if len(raw) > _MAX_NOTE_BYTES:
+        return {}
+    try:
+        meta = json.loads(raw.decode("utf-8"))
+    except (ValueError, RecursionError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def _original(value: object) -> str | None:
+    """The note's file path when it can name a file (text, no NUL, encodable), else None."""
+    if not isinstance(value, str) or not value or "\x00" in value or len(value) > 4096:
+        return None
+    try:
+        os.fsencode(value)
+    except (UnicodeError, ValueError):
+        return None
+    return value if Path(value).name else None  # "/" or "." names no file to save to
+
+
+def _title(value: object, fallback: str) -> str:
+    """One line of text a tab can show, else ``fallback``."""
+    if not isinstance(value, str):
+        return fallback
+    title = " ".join(value.split())[:_MAX_TITLE]
+    return title if title and text_problem(title) is None else fallback
+
+
+def _reason(error: OSError) -> str:
+    return error.strerror or str(error) or type(error).__name__
+
+
+def discard_file(path: Path) -> bool:
+    """Removes a recovered (or declined) file, and its session folder once empty.
+
+    Returns:
+        Whether the recovery file is gone (False: it could not be removed and stays).
+    """
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as error:
+        log.warning("recovery: %s cannot be removed (%s)", path, _reason(error))
+        return False
+    with contextlib.suppress(OSError):
+        _meta_path(path).unlink(missing_ok=True)
     _remove_if_done(path.parent)
+    return True
 
 
-def set_aside(path: Path) -> Path:
-    """Moves a recovery file that cannot be read out of the way; returns where it went."""
-    target_dir = path.parent.parent / _UNREADABLE
-    target_dir.mkdir(parents=True, exist_ok=True)
-    target = target_dir / f"{path.parent.name}-{path.name}"
-    path.replace(target)
-    _meta_path(path).unlink(missing_ok=True)
+def set_aside(path: Path) -> Path | None:
+    """Moves a recovery file that cannot be read out of the way.
+
+    Returns:
+        Where it went, or None when it could not be moved (it then stays where it is).
+    """
+    target = path.parent.parent / _UNREADABLE / f"{path.parent.name}-{path.name}"
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        path.replace(target)
+    except OSError as error:
+        log.warning("recovery: %s cannot be set aside (%s)", path, _reason(error))
+        return None
+    with contextlib.suppress(OSError):
+        _meta_path(path).unlink(missing_ok=True)
     _remove_if_done(path.parent)
     return target
 
 
 def _remove_if_done(folder: Path) -> None:
-    if folder.name.startswith(_SESSION_PREFIX) and not any(folder.glob(f"*{_SUFFIX}")):
-        with contextlib.suppress(OSError):
+    with contextlib.suppress(OSError):
+        if folder.name.startswith(_SESSION_PREFIX) and not any(folder.glob(f"*{_SUFFIX}")):
             (folder / _LOCK).unlink(missing_ok=True)
             folder.rmdir()
 
@@ -184,7 +311,7 @@ class Autosaver(QObject):
         self._root = root
         self._session: RecoverySession | None = None
         self._keys: dict[Autosaved, str] = {}
-        self._written: dict[str, str] = {}
+        self._written: dict[str, bytes] = {}
         self.timer = QTimer(self)
         self.timer.setInterval(interval_ms)
         self.timer.timeout.connect(self.save_now)
@@ -216,19 +343,34 @@ class Autosaver(QObject):
         key = self._keys.get(editor)
         return self.session.path_of(key) if key else None
 
-    def save_now(self) -> None:
-        """Writes every modified document whose text changed since its last autosave."""
-        for editor, key in list(self._keys.items()):
-            if not editor.modified:
-                self._discard(key)
-                continue
-            try:
-                text = fileformat.dumps(editor.doc)
-                if self._written.get(key) != text:
-                    self.session.write(key, text, editor.path, self._describe(editor))
-                    self._written[key] = text
-            except (NetbuilderError, OSError, ValueError) as error:
-                self.failed.emit(f"Autosave failed: {error}")
+    def save_now(self) -> bool:
+        """Writes every modified document whose text changed since its last autosave.
+
+        Returns:
+            True when every modified document's recovery file is up to date.
+        """
+        results = [self._save(editor, key) for editor, key in list(self._keys.items())]
+        return all(results)
+
+    def save_editor(self, editor: Autosaved) -> bool:
+        """Writes one document's recovery file now; True once it is up to date on disk."""
+        key = self._keys.get(editor)
+        return key is not None and self._save(editor, key)
+
+    def _save(self, editor: Autosaved, key: str) -> bool:
+        if not editor.modified:
+            self._discard(key)
+            return True
+        try:
+            name = self._describe(editor)
+            data = fileformat.encode(editor.doc, name)
+            if self._written.get(key) != data:
+                self.session.write(key, data, editor.path, name)
+                self._written[key] = data
+        except (NetbuilderError, OSError) as error:
+            self.failed.emit(f"Autosave failed: {error}")
+            return False
+        return True
 
     def shutdown(self) -> None:
         """The window closed normally: stops the timer and removes the session folder."""

@@ -19,7 +19,7 @@ def totals_text(editor: DocumentWidget) -> str:
     for name, analysis in editor.analyses().items():
         if editor.doc.graph(name).kind == GROUP:
             continue
-        parts.append(f"{name}: {format_params(analysis.total_params)}")
+        parts.append(f"{name}: {format_params(analysis.built_params)}")
         problems += len(analysis.errors)
     if problems:
         parts.append(f"{problems} problem{'s' if problems > 1 else ''}")

@@ -257,7 +257,85 @@ def test_self_attention_maps_to_the_attention_block() -> None:
     types = _types(result)
     assert "multi_head_attention" in types and "layernorm" in types and "add" in types
     assert "attn.attention.in_proj_weight" in result.weights
-    assert any("mean" in warning for warning in result.warnings)
+    # y.mean(dim=1) over the steps: the Global Average Pool block, not a PyTorch op.
+    assert "global_avg_pool" in types and result.warnings == []
+
+
+class MeanHead(nn.Module):
+    """A conv net whose head averages the feature map with one of the ways torch writes it."""
+
+    def __init__(self, how: int) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3)
+        self.head = nn.Linear(8, 2)
+        self.how = how
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.conv(x)
+        means = (lambda: y.mean((2, 3)), lambda: y.mean(dim=(2, 3)),
+                 lambda: torch.mean(y, dim=[-2, -1]), lambda: y.mean(dim=(-1, 2)))
+        return self.head(means[self.how]())
+
+
+@pytest.mark.parametrize("how", range(4))
+def test_a_mean_over_the_feature_map_becomes_a_global_average_pool(how: int) -> None:
+    example = (torch.randn(2, 3, 10, 10),)
+    _, result = _round_trip(MeanHead(how), [((3, 10, 10), "float32")], example)
+    assert _types(result) == ["input", "conv2d", "global_avg_pool", "dense", "output"]
+    assert result.warnings == []
+    pool = next(n for n in result.doc.network("net").nodes.values()
+                if n.type == "global_avg_pool")
+    assert pool.params == {"over": "spatial"}
+    # Unlike a PyTorch op recorded at 10x10, the block follows the input's size.
+    result.doc.network("net").node_by_name("x").params["shape"] = [3, 17, 13]
+    analysis = analyse(result.doc, "net")
+    assert analysis.ok and analysis.nodes[pool.id].macs == 8 * 15 * 11
+    compiled = compile_network(result.doc, "net")
+    assert compiled(torch.randn(2, 3, 17, 13)).shape == (2, 2)
+
+
+class Means(nn.Module):
+    """Means that are not a global average pool stay PyTorch ops."""
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        return x.mean(dim=-1), x.mean((2, 3), keepdim=True), x.mean(dim=1)
+
+
+def test_other_means_stay_pytorch_ops() -> None:
+    example = (torch.randn(2, 3, 4, 5),)
+    _, result = _round_trip(Means(), [((3, 4, 5), "float32")], example)
+    assert _types(result).count("torch_op") == 3 and len(result.warnings) == 3
+
+
+class Encoder(nn.Module):
+    """nn.TransformerEncoder with two layers and a final LayerNorm, then a mean over steps."""
+
+    def __init__(self, norm: bool = True) -> None:
+        super().__init__()
+        layer = nn.TransformerEncoderLayer(16, 4, 32, dropout=0.0, batch_first=True,
+                                           activation="gelu")
+        self.encoder = nn.TransformerEncoder(layer, 2, norm=nn.LayerNorm(16) if norm else None,
+                                             enable_nested_tensor=False)
+        self.head = nn.Linear(16, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.encoder(x).mean(dim=1))
+
+
+@pytest.mark.parametrize("norm", [True, False])
+def test_a_transformer_encoder_becomes_its_layers(norm: bool) -> None:
+    torch.manual_seed(0)
+    example = (torch.randn(3, 7, 16),)
+    _, result = _round_trip(Encoder(norm), [((7, 16), "float32")], example)
+    graph = result.doc.network("net")
+    names = [n.name for n in graph.nodes.values()]
+    assert names == ["x", "encoder_layers_0", "encoder_layers_1",
+                     *(["encoder_norm"] if norm else []), "mean", "head", "output"]
+    assert graph.node_by_name("encoder_layers_1").params == {
+        "heads": 4, "ff_dim": 32, "dropout": 0.0, "activation": "gelu", "norm_first": False}
+    assert graph.node_by_name("mean").params == {"over": "sequence"}
+    assert "encoder_layers_1.self_attn.in_proj_weight" in result.weights
+    assert result.warnings == []
 
 
 def test_two_inputs_and_assorted_layers_round_trip() -> None:

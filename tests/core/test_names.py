@@ -98,3 +98,16 @@ def test_a_wire_into_a_port_the_block_lacks_is_a_load_error() -> None:
     edge["target_port"] = "x9"
     with pytest.raises(GraphFileError, match="has no input 'x9'"):
         netbuilder.loads(json.dumps(data), "bad.nbg")
+
+
+@given(st.text(st.characters(exclude_categories=()), max_size=40))
+def test_an_error_message_is_one_printable_line_whatever_it_quotes(text: str) -> None:
+    """Names and values from a file can hold newlines, terminal escapes, lone surrogates."""
+    from netbuilder.core.errors import GraphError, printable
+
+    message = str(GraphError(f"node '{text}' is wrong"))
+    assert message.isprintable() or all(c.isprintable() or c.isspace() for c in message)
+    assert "\n" not in message and "\x1b" not in message and "\r" not in message
+    message.encode("utf-8")  # no lone surrogate left to break a log file
+    if text.isprintable():
+        assert printable(text) == text  # ordinary text, any script, is left alone

@@ -72,3 +72,17 @@ def test_bad_values_name_their_key(key: str, value: object) -> None:
 def test_with_changes_is_checked() -> None:
     with pytest.raises(SettingsError, match="'epochs'"):
         TrainingSettings().with_changes(epochs=-3)
+
+
+def test_the_file_loader_knows_every_recipe_the_engine_trains() -> None:
+    from netbuilder.core.training import RECIPE_NAMES
+    from netbuilder.train.recipes import RECIPES as RECIPE_CLASSES
+
+    assert set(RECIPE_NAMES) == set(RECIPE_CLASSES)
+
+
+def test_settings_errors_are_bad_input_for_the_command_line() -> None:
+    from netbuilder.core.errors import NetbuilderError
+
+    with pytest.raises(NetbuilderError, match="'lr'"):
+        TrainingSettings().with_changes(lr=float("inf"))

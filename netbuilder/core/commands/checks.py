@@ -15,6 +15,7 @@ from typing import Any
 
 from netbuilder.core.commands.base import _Journal, _JournalCommand
 from netbuilder.core.errors import GraphError
+from netbuilder.core.flatten import check_expansion
 from netbuilder.core.graph import GROUP, Document, Edge, Graph, Node
 from netbuilder.core.names import check_node_name
 
@@ -149,7 +150,14 @@ def _find_cycle(pairs: Iterable[tuple[str, str]]) -> list[str] | None:
 
 def _add_batch(command: _JournalCommand, doc: Document, journal: _Journal, graph: Graph,
                nodes: list[Node], edges: Sequence[Edge], strict: bool) -> list[str]:
-    """Adds ``nodes`` (ids are keys) and the ``edges`` among them; returns the new node ids."""
+    """Adds ``nodes`` (ids are keys) and the ``edges`` among them; returns the new node ids.
+
+    Refuses, before adding any, a batch that would take the document past its caps, and
+    after adding, one whose group uses would expand a network past what it may hold.
+    """
+    first = (nodes[0].name or nodes[0].type) if nodes else ""
+    what = f"block {first}" if len(nodes) == 1 else f"{len(nodes):,} blocks"
+    doc.check_room(nodes=len(nodes), edges=len(edges), what=what)
     ids: dict[str, str] = {}
     for node in nodes:
         _check_not_recursive(doc, graph, node)
@@ -173,6 +181,7 @@ def _add_batch(command: _JournalCommand, doc: Document, journal: _Journal, graph
     if cycle is not None:
         names = " → ".join(graph.nodes[node_id].name for node_id in cycle)
         raise GraphError(f"the added wires make a cycle: {names}")
+    check_expansion(doc)
     return list(ids.values())
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Sequence
 from netbuilder.core.commands.base import _Journal, _JournalCommand
 from netbuilder.core.commands.checks import PORT_TYPES, Point, _fresh_name, _label, _node_in
 from netbuilder.core.errors import GraphError
+from netbuilder.core.flatten import check_expansion
 from netbuilder.core.graph import GROUP, Document, Edge, Graph, Node
 from netbuilder.core.names import check_identifier, check_node_name
 
@@ -92,6 +93,7 @@ class Group(_JournalCommand):
             port_name = out_ports[(edge.source, edge.source_port)]
             journal.add_edge(graph, Edge(self._id(doc, ("outer", edge.id), "e"), instance.id,
                                          port_name, edge.target, edge.target_port))
+        check_expansion(doc)  # the new port blocks count in every use of ``graph``
         self.group_name, self.instance_id = name, instance.id
         self.text = f"Group {_label('', doc, selected).strip()} as {name}"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from netbuilder.core.commands.base import _Journal, _JournalCommand
 from netbuilder.core.errors import GraphError
+from netbuilder.core.flatten import check_expansion
 from netbuilder.core.graph import GROUP, NETWORK, Document
 
 
@@ -50,3 +51,5 @@ class RenameNetwork(_JournalCommand):
     def _apply(self, doc: Document, journal: _Journal) -> None:
         if self.old != self.new:
             journal.rename_graph(self.old, self.new)
+            # Uses of a missing group named ``new`` now expand to the renamed definition.
+            check_expansion(doc)

@@ -19,6 +19,7 @@ from netbuilder.core.commands.checks import (
     check_connection,
 )
 from netbuilder.core.errors import GraphError, ParamError
+from netbuilder.core.flatten import check_expansion
 from netbuilder.core.graph import GROUP, Document, Edge, Graph, Node
 from netbuilder.core.params import validate_params
 
@@ -219,6 +220,8 @@ class SetParams(_JournalCommand):
             if node.params != new_params[node.id]:
                 journal.set_params(graph, node.id, new_params[node.id])
                 _drop_vanished_wires(doc, journal, graph, node, inputs, outputs)
+        if "group" in self.values:
+            check_expansion(doc)  # a use now of a bigger group
         self.text = _label("Set " + ", ".join(self.values) + " of", doc, nodes)
 
     def merge_with(self, other: Command) -> bool:

@@ -9,7 +9,16 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from netbuilder.train.data.base import DataError, Dataset, DataSplit
+from netbuilder.core.files import read_regular
+from netbuilder.train.data.base import (
+    MAX_CLASSES,
+    DataError,
+    Dataset,
+    DataSplit,
+    check_float32,
+    class_ids,
+    class_names,
+)
 
 #: Largest CSV file read, in bytes.
 MAX_CSV_BYTES = 512_000_000
@@ -25,11 +34,9 @@ def _is_number(cell: str) -> bool:
 
 def _rows(path: Path, delimiter: str) -> tuple[list[str] | None, np.ndarray]:
     """The header (if the first row is not all numbers) and the table, checked row by row."""
-    size = path.stat().st_size
-    if size > MAX_CSV_BYTES:
-        raise DataError(f"{path}: {size} bytes is more CSV than netbuilder loads ({MAX_CSV_BYTES})")
+    raw = read_regular(path, MAX_CSV_BYTES, what="CSV file", error=DataError)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise DataError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
     header: list[str] | None = None
@@ -76,6 +83,12 @@ def _label_column(path: Path, header: list[str] | None, width: int, label: objec
     return header.index(str(label))
 
 
+def _class_like(labels: np.ndarray) -> bool:
+    """Whole numbers in the class id range; larger ones (prices in cents) are regression."""
+    return bool(np.all(labels == np.round(labels)) and labels.min() >= 0
+                and labels.max() < MAX_CLASSES)
+
+
 def load_csv(
     path: Path, *, label: str | int | None = None, task: str | None = None, delimiter: str = ","
 ) -> Dataset:
@@ -85,25 +98,27 @@ def load_csv(
         path: the file; a first row that is not all numbers is taken as the header.
         label: the label column's name (needs a header) or index; default the last column.
         task: "classification" or "regression"; default classification when every label is a
-            whole number >= 0, else regression.
+            whole number from 0 to MAX_CLASSES - 1, else regression.
         delimiter: the column separator.
 
     Raises:
-        DataError: the file names a bad line (text, NaN, wrong column count) or bad options.
+        DataError: the file names a bad line (text, NaN, wrong column count), a label that is
+            not a class id (for classification), or bad options.
     """
     header, table = _rows(path, delimiter)
     column = _label_column(path, header, table.shape[1], label)
     labels = table[:, column]
-    x = torch.from_numpy(np.delete(table, column, axis=1).astype(np.float32))
-    whole = bool(np.all(labels == np.round(labels)) and np.all(labels >= 0))
+    features = np.delete(table, column, axis=1)
+    check_float32(features, f"{path}, features")
+    x = torch.from_numpy(features.astype(np.float32))
     if task is None:
-        task = "classification" if whole else "regression"
+        task = "classification" if _class_like(labels) else "regression"
     if task == "classification":
-        if not whole:
-            raise DataError(f"{path}: classification labels must be whole numbers >= 0")
-        y = torch.from_numpy(labels.astype(np.int64))
-        classes = [str(c) for c in range(int(labels.max()) + 1)]
+        name = repr(header[column]) if header is not None else str(column + 1)
+        y = torch.from_numpy(class_ids(labels, f"{path}, label column {name}"))
+        classes = class_names(y)
     elif task == "regression":
+        check_float32(labels, f"{path}, label column")
         y = torch.from_numpy(labels.astype(np.float32)).unsqueeze(1)
         classes = None
     else:

@@ -119,7 +119,7 @@ def _download_one(source: Source, name: str, md5: str, target: Path) -> None:
             continue
         _write_atomic(target, data)
         return
-    raise DataError(f"could not download {name}:\n  " + "\n  ".join(problems))
+    raise DataError(f"could not download {name}: " + "; ".join(problems))
 
 
 def ensure(name: str, *, download: bool = False, root: Path | None = None) -> Path:

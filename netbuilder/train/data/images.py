@@ -7,11 +7,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from netbuilder.core.files import open_regular
 from netbuilder.train.data.base import DataError, Dataset, DataSplit
 
 SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif"}
 #: Largest image read, in pixels: far above any training image, far below a decompression bomb.
 MAX_PIXELS = 4096 * 4096
+#: Largest image file read, in bytes: an uncompressed 4096 x 4096 RGBA image is 64 MiB.
+MAX_IMAGE_BYTES = 128 << 20
 
 
 def is_image_folder(folder: Path) -> bool:
@@ -26,7 +29,8 @@ def _read(path: Path, mode: str | None, size: tuple[int, int] | None) -> np.ndar
     from PIL import Image, UnidentifiedImageError  # only image folders need Pillow
 
     try:
-        with Image.open(path) as image:
+        with open_regular(path, MAX_IMAGE_BYTES, what="image file", error=DataError) as file, \
+                Image.open(file) as image:
             if image.width * image.height > MAX_PIXELS:
                 raise DataError(f"{path}: {image.width}x{image.height} is too large an image")
             if mode is None:
@@ -68,7 +72,8 @@ def load_image_folder(folder: Path, input_shape: tuple[int, ...] | None = None) 
         (f, index)
         for index, name in enumerate(classes)
         for f in sorted((folder / name).iterdir())
-        if f.is_file() and f.suffix.lower() in SUFFIXES
+        # Not is_file(): a FIFO or a dangling link named like an image is refused by name.
+        if f.suffix.lower() in SUFFIXES and not f.is_dir()
     ]
     if not files:
         raise DataError(f"{folder}: no class subfolders holding .png or .jpg images")

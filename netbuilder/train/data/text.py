@@ -12,6 +12,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F  # noqa: N812 (the usual spelling)
 
+from netbuilder.core.files import read_regular
 from netbuilder.train.data.base import DataError, Dataset, DataSplit
 
 HELLO_WORLD = "hello world"
@@ -161,13 +162,9 @@ def load_text_file(
     all_lengths: bool | None = None,
 ) -> Dataset:
     """A UTF-8 text file as next-character data (see :func:`text_dataset`)."""
-    size = path.stat().st_size
-    if size > MAX_TEXT_BYTES:
-        raise DataError(
-            f"{path}: {size} bytes is more text than netbuilder loads ({MAX_TEXT_BYTES})"
-        )
+    raw = read_regular(path, MAX_TEXT_BYTES, what="text file", error=DataError)
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise DataError(f"{path}: not UTF-8 text (byte {exc.start}): {exc.reason}") from exc
     # Windows line ends would put a stray "\r" in the vocabulary.

@@ -32,6 +32,7 @@ from netbuilder.core import fileformat
 from netbuilder.core.commands import SetSetting
 from netbuilder.core.errors import NetbuilderError
 from netbuilder.core.fileformat import write_atomic
+from netbuilder.core.paths import same_file
 from netbuilder.train import readiness
 from netbuilder.train.events import Failed, Finished
 from netbuilder.train.recipes import Blocker, network_roles
@@ -404,7 +405,7 @@ class TrainingDock(QWidget):
         if not target:
             return
         try:
-            if Path(target).resolve() != editor.weights.resolve():
+            if not same_file(target, editor.weights):  # never raises, even on a link loop
                 write_atomic(Path(target), editor.weights.read_bytes())
         except (OSError, NetbuilderError) as error:
             self._say(f"Cannot save the weights: {error}", error=True)
