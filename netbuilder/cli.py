@@ -117,6 +117,8 @@ def _add_import_parser(commands: argparse._SubParsersAction) -> None:
     imp.add_argument("--name", default="model", help="the network's name (default: model)")
     imp.add_argument("--weights", type=Path,
                      help="where to write the module's weights (default: OUTPUT with .pt)")
+    imp.add_argument("--force", action="store_true",
+                     help="replace an existing file at OUTPUT with .pt (the default weights)")
     imp.add_argument("--path", type=Path, default=Path.cwd(),
                      help="folder to import MODULE from (default: the current folder)")
 
@@ -263,11 +265,15 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from netbuilder.compile.fx_import import import_target, write_import
+    from netbuilder.compile.fx_import import check_weights_target, import_target, write_import
 
+    # Checked before the import runs the module's code (which can take long).
+    default_weights = Path(args.output).with_suffix(".pt")
+    check_weights_target(args.weights or default_weights, named=args.weights is not None,
+                         force=args.force)
     result = import_target(args.target, [_tensor_spec(text) for text in args.inputs],
                            name=args.name, search_path=args.path)
-    _graph, weights = write_import(result, args.output, args.weights)
+    _graph, weights = write_import(result, args.output, args.weights, force=args.force)
     for warning in result.warnings:
         print(f"netbuilder: warning: {warning}", file=sys.stderr)
     blocks = sum(len(graph.nodes) for graph in result.doc.networks.values())

@@ -191,29 +191,46 @@ def import_target(spec: str, inputs: Sequence[InputSpec], *, name: str = "model"
 
 
 def write_import(result: ImportResult, path: str | os.PathLike[str],
-                 weights_path: str | os.PathLike[str] | None = None) -> tuple[Path, Path]:
+                 weights_path: str | os.PathLike[str] | None = None, *,
+                 force: bool = False) -> tuple[Path, Path]:
     """Writes the graph (.nbg) and its weights file, each atomically.
 
     Args:
         result: what :func:`import_module` returned.
         path: the .nbg file.
         weights_path: the weights file; by default ``path`` with the suffix ``.pt``.
+        force: replace an existing file at that default weights path too.
 
     Returns:
         The two paths written.
 
     Raises:
-        GraphFileError: a file cannot be written (an existing one is left as it was).
+        GraphFileError: a file cannot be written (an existing one is left as it was), or the
+            default weights path holds a file the user did not name (without ``force``).
     """
     path = Path(path)
     weights = Path(weights_path) if weights_path is not None else path.with_suffix(".pt")
     if same_file(weights, path):
         raise GraphFileError(f"{path}: the graph and its weights need two different files")
+    check_weights_target(weights, named=weights_path is not None, force=force)
     buffer = io.BytesIO()
     torch.save(weights_payload({result.name: result.weights}), buffer)
     fileformat.write_atomic(weights, buffer.getvalue())
     fileformat.save(result.doc, path)
     return path, weights
+
+
+def check_weights_target(weights: Path, *, named: bool, force: bool) -> None:
+    """Refuses to replace a file the user did not name (a TorchScript export beside the
+    graph, say) unless asked to; a weights path the user named is theirs to replace.
+
+    Raises:
+        GraphFileError: ``weights`` exists (or is a dangling link), unnamed and not forced.
+    """
+    if named or force or not (weights.exists() or weights.is_symlink()):
+        return
+    raise GraphFileError(f"{weights}: already exists and the import would replace it with the "
+                         "weights: name another file with --weights, or replace it with --force")
 
 
 # --- assembly ------------------------------------------------------------------------------

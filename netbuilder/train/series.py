@@ -395,6 +395,15 @@ class StepSeries:
         return self._first + self._n - 1
 
     @property
+    def nbytes(self) -> int:
+        """Bytes the series holds: its buffer (spare capacity included), its pyramid and the
+        smoothed copies it keeps alive."""
+        total = self._buffer.nbytes + sum(
+            level.lows.nbytes + level.highs.nbytes + level.low_off.nbytes + level.high_off.nbytes
+            for level in self._levels)
+        return total + sum(copy.nbytes for copy in self._recent.values())
+
+    @property
     def values(self) -> np.ndarray:
         """A read-only float32 view of all values (stays valid, and unchanged, after appends)."""
         view = self._buffer[: self._n]

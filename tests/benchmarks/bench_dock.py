@@ -389,13 +389,15 @@ def bench_endurance(app: QApplication, minutes: float) -> None:
     session = dock.session
     _spin(app, minutes * 60)
     points = len(session.record.series["loss"])
+    held = sum(series.nbytes for series in session.record.series.values()) / 2**20
     during = _rss_mb()
     session.stop()
     _spin(app, 10, lambda: session.state is State.IDLE)
     allowance = points * 8 / 2**20
     print(f"endurance: {minutes:g} min of regression_mlp, {points:,} steps kept: memory "
           f"+{during - before:.1f} MB, of which {allowance:.1f} MB are the 8 bytes a point "
-          f"allowed: +{during - before - allowance:.1f} MB beyond (target < 50 MB)")
+          f"allowed: +{during - before - allowance:.1f} MB beyond (target < 50 MB); the "
+          f"record's arrays hold {held:.1f} MB (raw, pyramid, smoothed, spare capacity)")
     doc.training.update(epochs=3)
     for editor in window.editors():
         editor.undo_stack.setClean()

@@ -22,7 +22,7 @@ from netbuilder.compile.fx_import import (
     load_target,
     write_import,
 )
-from netbuilder.core.errors import GraphError, NetbuilderError, ShapeError
+from netbuilder.core.errors import GraphError, GraphFileError, NetbuilderError, ShapeError
 from netbuilder.core.inference import analyse
 from netbuilder.core.tensor import TensorSpec
 
@@ -504,3 +504,27 @@ def test_load_target_builds_the_class_and_explains_what_is_wrong(tmp_path: Path)
         with pytest.raises(TargetError, match=message) as caught:
             load_target(spec, tmp_path)
         assert isinstance(caught.value, NetbuilderError)
+
+
+def test_the_import_never_replaces_a_weights_file_nobody_named(tmp_path: Path) -> None:
+    """OUT.pt beside the graph may be a TorchScript export: refused unless forced or named."""
+    result = import_module(Placeholders(), [((4, 6), "float32")], name="imported")
+    kept = tmp_path / "imported.pt"
+    kept.write_bytes(b"a TorchScript file")
+    with pytest.raises(GraphFileError, match="already exists"):
+        write_import(result, tmp_path / "imported.nbg")
+    assert kept.read_bytes() == b"a TorchScript file" and not (tmp_path / "imported.nbg").exists()
+    write_import(result, tmp_path / "imported.nbg", kept)  # named: the user's to replace
+    kept.write_bytes(b"again")
+    write_import(result, tmp_path / "imported.nbg", force=True)
+    assert kept.read_bytes() != b"again"
+
+
+def test_the_command_line_refuses_before_running_the_module(tmp_path: Path, capsys) -> None:
+    from netbuilder.cli import main
+
+    (tmp_path / "out.pt").write_bytes(b"keep me")
+    code = main(["import", "no_such_module_here:Net", "-o", str(tmp_path / "out.nbg"),
+                 "--input", "4", "--path", str(tmp_path)])
+    assert code == 2 and "already exists" in capsys.readouterr().err
+    assert (tmp_path / "out.pt").read_bytes() == b"keep me"

@@ -393,3 +393,12 @@ def test_to_csv_rows() -> None:
     values = _noisy(10_000)
     back = np.array([v for _, v in _series(values).to_csv_rows()], np.float32)
     assert np.array_equal(back, values)
+
+
+def test_nbytes_counts_the_buffer_the_pyramid_and_the_kept_smoothing() -> None:
+    series = StepSeries()
+    series.append(np.arange(100_000, dtype=np.float32))
+    bare = series.nbytes
+    assert 400_000 <= bare <= 2 * 400_000 + 100_000  # spare capacity below one doubling
+    series.smoothed_series(0.9)
+    assert series.nbytes >= bare + 400_000
