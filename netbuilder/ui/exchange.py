@@ -133,7 +133,26 @@ class ExchangeCommands(QObject):
         dialog = ImportDialog(self._folder(), self.window)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
-        self.import_module(dialog.request())
+        request = dialog.request()
+        if self.confirm_weights_overwrite(request):
+            self.import_module(request)
+
+    def confirm_weights_overwrite(self, request: ImportRequest) -> bool:
+        """Asks before the import replaces the file beside the new graph that takes its
+        weights (it may be a TorchScript export); whether to go on."""
+        weights = request.weights
+        if not (weights.exists() or weights.is_symlink()):
+            return True
+        buttons = QMessageBox.StandardButton
+        answer = QMessageBox.question(
+            self.window, "Replace existing file?",
+            f"{weights.name} already exists in {weights.parent}.\n\nImporting "
+            f"{request.out.name} writes the module's weights there, replacing it. Replace it?",
+            buttons.Yes | buttons.No, buttons.No)
+        if answer != buttons.Yes:
+            self.window.show_status(f"Import cancelled: {weights.name} was kept")
+            return False
+        return True
 
     def import_module(self, request: ImportRequest) -> BackgroundTask:
         """Starts tracing the requested module; the new graph opens when it is written."""

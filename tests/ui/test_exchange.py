@@ -181,6 +181,35 @@ def test_import_traces_a_module_writes_the_graph_and_opens_it(
     assert sum(p.numel() for p in model.parameters()) == 4 * 8 + 8 + 8 * 3 + 3
 
 
+def test_import_asks_before_replacing_the_weights_file_beside_the_graph(
+        qtbot: Any, window: MainWindow, dialogs: FakeDialogs, monkeypatch: pytest.MonkeyPatch,
+        tmp_path: Path) -> None:
+    """tiny.pt may be a TorchScript export: No keeps it and imports nothing."""
+    (tmp_path / "tiny_models.py").write_text(MODULE_SOURCE)
+    out, kept = tmp_path / "tiny.nbg", tmp_path / "tiny.pt"
+    kept.write_bytes(b"a TorchScript file")
+
+    def fill(dialog: ImportDialog) -> None:
+        dialog.target.setText("tiny_models:TinyNet")
+        dialog.folder.setText(str(tmp_path))
+        dialog.inputs.setText("4")
+        dialog.output.setText(str(out))
+
+    monkeypatch.setattr(QMessageBox, "warning", lambda *args: QMessageBox.StandardButton.Ok)
+    _answer(monkeypatch, ImportDialog, fill)
+    dialogs.answers = [QMessageBox.StandardButton.No]
+    key(qtbot, window, "Ctrl+I")
+    assert "tiny.pt already exists" in dialogs.questions[0]
+    assert not window.exchange.running and not out.exists()
+    assert kept.read_bytes() == b"a TorchScript file"
+    assert "Import cancelled" in window.statusBar().currentMessage()
+    dialogs.answers = [QMessageBox.StandardButton.Yes]
+    key(qtbot, window, "Ctrl+I")
+    _wait_idle(qtbot, window)
+    qtbot.waitUntil(lambda: window.current_editor is not None)
+    assert kept.read_bytes() != b"a TorchScript file"
+
+
 def test_a_failed_import_shows_the_reason(
         qtbot: Any, window: MainWindow, dialogs: FakeDialogs, monkeypatch: pytest.MonkeyPatch,
         tmp_path: Path) -> None:
