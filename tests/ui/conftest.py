@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import os
 import shutil
 from collections.abc import Iterator
@@ -24,15 +23,6 @@ def gui_thread_collection(qapp: object) -> Iterator[None]:
     """Garbage collection on the GUI thread only, as the app runs it (see ui/gc_guard.py)."""
     collector = GuiThreadCollector()
     yield
-    # Whatever the tests left alive goes now, while the application lives. Destroyed later,
-    # at interpreter exit, a widget's destructor once locked a mutex of an object already
-    # gone and hung the process after the last test. deleteLater, not close: a close could
-    # ask about unsaved changes in a real dialog, with the fake ones gone.
-    for widget in QApplication.topLevelWidgets():
-        widget.deleteLater()
-    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-    gc.collect()
-    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     collector.stop()
 
 
