@@ -40,6 +40,9 @@ class GuiThreadCollector(QObject):
                 gc.collect(generation)
                 return
 
-    def stop(self) -> None:
+    def stop(self, resume_automatic: bool = True) -> None:
+        """Stops the timed collections; ``resume_automatic`` gives collection back to Python
+        (leave it off when the process is about to end anyway)."""
         self._timer.stop()
-        gc.enable()
+        if resume_automatic:
+            gc.enable()

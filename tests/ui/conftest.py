@@ -23,7 +23,10 @@ def gui_thread_collection(qapp: object) -> Iterator[None]:
     """Garbage collection on the GUI thread only, as the app runs it (see ui/gc_guard.py)."""
     collector = GuiThreadCollector()
     yield
-    collector.stop()
+    # Automatic collection stays off to the end: switched back on here, it ran inside the
+    # remaining fixture teardowns, met leftover Qt wrappers and hung the process in a
+    # destructor (twice in CI). tests/conftest.py ends the process right after the report.
+    collector.stop(resume_automatic=False)
 
 
 @pytest.fixture(autouse=True)
