@@ -159,19 +159,24 @@ MODULE_SOURCE = textwrap.dedent("""
 """)
 
 
+def _tiny_import(folder: Path, out: Path) -> Callable[[ImportDialog], None]:
+    """Fills the import dialog: TinyNet from ``folder``, one input of 4, written to ``out``."""
+    def fill(dialog: ImportDialog) -> None:
+        dialog.target.setText("tiny_models:TinyNet")
+        dialog.folder.setText(str(folder))
+        dialog.inputs.setText("4")
+        dialog.output.setText(str(out))
+
+    return fill
+
+
 def test_import_traces_a_module_writes_the_graph_and_opens_it(
         qtbot: Any, window: MainWindow, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     (tmp_path / "tiny_models.py").write_text(MODULE_SOURCE)
     out = tmp_path / "tiny.nbg"
 
-    def fill(dialog: ImportDialog) -> None:
-        dialog.target.setText("tiny_models:TinyNet")
-        dialog.folder.setText(str(tmp_path))
-        dialog.inputs.setText("4")
-        dialog.output.setText(str(out))
-
     monkeypatch.setattr(QMessageBox, "warning", lambda *args: QMessageBox.StandardButton.Ok)
-    _answer(monkeypatch, ImportDialog, fill)
+    _answer(monkeypatch, ImportDialog, _tiny_import(tmp_path, out))
     key(qtbot, window, "Ctrl+I")
     _wait_idle(qtbot, window)
     qtbot.waitUntil(lambda: window.current_editor is not None)
@@ -189,14 +194,8 @@ def test_import_asks_before_replacing_the_weights_file_beside_the_graph(
     out, kept = tmp_path / "tiny.nbg", tmp_path / "tiny.pt"
     kept.write_bytes(b"a TorchScript file")
 
-    def fill(dialog: ImportDialog) -> None:
-        dialog.target.setText("tiny_models:TinyNet")
-        dialog.folder.setText(str(tmp_path))
-        dialog.inputs.setText("4")
-        dialog.output.setText(str(out))
-
     monkeypatch.setattr(QMessageBox, "warning", lambda *args: QMessageBox.StandardButton.Ok)
-    _answer(monkeypatch, ImportDialog, fill)
+    _answer(monkeypatch, ImportDialog, _tiny_import(tmp_path, out))
     dialogs.answers = [QMessageBox.StandardButton.No]
     key(qtbot, window, "Ctrl+I")
     assert "tiny.pt already exists" in dialogs.questions[0]
