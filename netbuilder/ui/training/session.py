@@ -21,8 +21,6 @@ from netbuilder.train.settings import TrainingSettings
 from netbuilder.ui.document import DocumentWidget
 from netbuilder.ui.training.runner import TrainingRunner
 
-#: Seconds between probes while the dock trains (activations for the views that show them).
-PROBE_INTERVAL_S = 0.5
 HISTORY_FILE = "runs.sqlite"
 
 
@@ -50,6 +48,10 @@ class TrainingSession(QObject):
     Attributes:
         record: the current (or last) run's record; None before the first run.
         checkpoint: the last run's checkpoint, to resume from.
+        probe_interval: seconds between probes (block outputs and histograms) in the next
+            run; None, the default, takes none: nothing in the dock shows them, and taking
+            them every 0.5 s cost the dock about 8% of its throughput (mnist_cnn on 2 CPU
+            cores, tests/benchmarks/bench_dock.py). A view that shows probes sets it.
 
     The document's weights (the last run's, a loaded file, or those beside its file) live on
     the document widget (``editor.weights``), where File ▸ Export finds them too.
@@ -72,6 +74,7 @@ class TrainingSession(QObject):
         self.stopping = False
         self._start_index: int | None = None
         self._runs = 0
+        self.probe_interval: float | None = None
         editor.add_close_hook(self.shutdown)
 
     # ----- state ----------------------------------------------------------------------------
@@ -110,7 +113,7 @@ class TrainingSession(QObject):
             runs_folder=folder / "runs",
             resume=self.checkpoint if resume else None,
             initial_weights=self.editor.weights if from_weights and not resume else None,
-            probe_interval=PROBE_INTERVAL_S)
+            probe_interval=self.probe_interval)
         self.record = RunRecord(name)
         self.stopping = False
         self._start_index = self.editor.undo_stack.index()
