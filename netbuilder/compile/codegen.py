@@ -133,7 +133,8 @@ def python_source(doc: Document, network: str | None = None, *,
         CodegenError: a block has no code form (the message names it).
     """
     name = doc.network(network).name
-    module = compile_network(doc, name)
+    compiled = compile_network(doc, name)
+    module, parts = compiled.module, compiled.parts
     naming = Naming(module.graph, output_ports(doc, name))
     writer = ClassWriter(module, naming)
     nodes = list(module.graph.nodes)
@@ -148,7 +149,6 @@ def python_source(doc: Document, network: str | None = None, *,
             raise CodegenError(f"class name {class_name!r} cannot be used: {error}") from None
     inputs = [n for n in nodes if n.op == "placeholder"]
     returns = _returns(module)
-    parts = module.parts
     specs = input_specs(doc, name)
     doc_text = _class_doc(name, [(naming[n], specs[str(n.target)]) for n in inputs],
                           parts.outputs)
@@ -316,7 +316,7 @@ def write_python(doc: Document, path: PathLike, network: str | None = None,
         if not overwrite and os.path.lexists(weights_path):
             raise GraphFileError(f"{weights_path}: exists already and is not part of this "
                                  f"export; the weights of {path.name} would replace it")
-        module = compile_network(doc, name)
+        module = compile_network(doc, name).module
         load_weights(module, weights, name)
         buffer = io.BytesIO()
         torch.save(module.state_dict(), buffer)

@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 from torch import fx, nn
 
-from netbuilder.compile.builder import build_module
+from netbuilder.compile.builder import CompiledNetwork, compile_network
 from netbuilder.compile.weights import load_weights
 from netbuilder.core import fileformat
 from netbuilder.core.errors import NetbuilderError
@@ -43,21 +43,25 @@ class ExportError(NetbuilderError):
 
 
 def prepare_model(doc: Document, network: str | None, weights: PathLike | None
-                  ) -> fx.GraphModule:
-    """The network's model in eval mode, with the weights of ``weights`` when given.
+                  ) -> CompiledNetwork:
+    """The network's model (losses left out) in eval mode, with the weights of ``weights``.
+
+    The model is the one ``netbuilder.build`` returns; its parts name the ONNX inputs and
+    outputs.
 
     Raises:
         GraphError: the network does not exist or has errors.
         GraphFileError: the weights file cannot be read or does not fit the network.
     """
     name = doc.network(network).name
-    module = build_module(doc, name)
+    compiled = compile_network(doc, name)
+    module = compiled.module
     if weights is not None:
         load_weights(module, weights, name)
     module.eval()
     # Exports hold constants, not trainable leaves: keeps autograd out of the traced graphs.
     module.requires_grad_(False)
-    return module
+    return compiled
 
 
 def write_export(path: PathLike, data: bytes) -> None:

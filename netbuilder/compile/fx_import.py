@@ -1,7 +1,7 @@
 """Import a PyTorch ``nn.Module`` as a netbuilder graph, with its weights.
 
     result = import_module(MyNet(), [((1, 28, 28), "float32")])
-    compiled = compile_network(result.doc, "model")
+    compiled = compile_network(result.doc, "model").module
     compiled.load_state_dict(result.weights)      # strict: every key fits
     write_import(result, "mynet.nbg", "mynet.pt")
 
@@ -328,7 +328,7 @@ def _check(result: ImportResult, module: nn.Module, examples: tuple[torch.Tensor
     analysis = analyse(result.doc, result.name)
     if analysis.errors:
         raise ModuleImportError(where + describe_errors(result.doc, analysis))
-    compiled = compile_network(result.doc, result.name)
+    compiled = compile_network(result.doc, result.name).module
     try:
         compiled.load_state_dict(result.weights)
     except RuntimeError as error:

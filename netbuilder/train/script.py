@@ -25,7 +25,7 @@ from pathlib import Path
 from torch import fx
 
 from netbuilder.compile import pysource
-from netbuilder.compile.builder import compile_network
+from netbuilder.compile.builder import CompiledNetwork, compile_network
 from netbuilder.compile.codegen import (
     assemble,
     class_name_for,
@@ -91,8 +91,9 @@ def training_script(doc: Document, network: str | None = None) -> str:
         raise ScriptExportError(f"the {recipe.name} recipe is not exported as a training "
                                 f"script: {recipe.script_refusal}")
     name = doc.network(network).name
-    module = compile_network(doc, name, with_losses=True)
-    split = _split(module, recipe)
+    compiled = compile_network(doc, name, with_losses=True)
+    module = compiled.module
+    split = _split(compiled, recipe)
     naming = Naming(module.graph, output_ports(doc, name))
     writer = ClassWriter(module, naming)
     classes = writer.classes([*split.model_nodes, *split.loss_nodes])
@@ -102,7 +103,7 @@ def training_script(doc: Document, network: str | None = None) -> str:
     class_name = class_name_for(name, taken)
     specs = input_specs(doc, name)
     returned = ", ".join(naming[n] for n in split.returns)
-    extra = len(split.returns) - len(module.parts.outputs)
+    extra = len(split.returns) - len(compiled.parts.outputs)
     model_doc = (f"Network {name!r}: forward returns {returned}" + (
         f" (the last {extra} for the losses; the exported model returns the others)"
         if extra else "") + ".")
@@ -151,8 +152,8 @@ def _ancestors(nodes: list[fx.Node]) -> set[fx.Node]:
     return seen
 
 
-def _split(module: fx.GraphModule, recipe: Recipe) -> _Split:
-    parts = module.parts
+def _split(compiled: CompiledNetwork, recipe: Recipe) -> _Split:
+    module, parts = compiled.module, compiled.parts
     nodes = list(module.graph.nodes)
     output = nodes[-1]
     outputs, losses = output.args[0]  # type: ignore[misc]

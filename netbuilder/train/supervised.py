@@ -66,7 +66,8 @@ class SupervisedRun(Run):
         super().__init__(settings, resume, initial_weights)
         #: What the recipe asks of the run (netbuilder.train.recipes): read, never a name test.
         self.recipe = settings.recipe_spec
-        self.model = compile_network(doc, network, with_losses=True)
+        compiled = compile_network(doc, network, with_losses=True)
+        self.model, self.parts = compiled.module, compiled.parts
         self.graph = doc.network(network)
         self._check_roles()
         self.network_classes = _network_classes(doc, self.graph.name)
@@ -77,7 +78,7 @@ class SupervisedRun(Run):
         if settings.channels_last and self.train_data.x.ndim == 4:
             self.model.to(memory_format=torch.channels_last)
         self.networks = {self.graph.name: self.model}
-        losses = self.model.parts.losses
+        losses = self.parts.losses
         self.part_names = tuple(losses) if len(losses) > 1 else ()
         self.record_losses(1 + len(self.part_names))
         weights = {name: float(self._loss_weight(name)) for name in losses}
@@ -94,7 +95,7 @@ class SupervisedRun(Run):
     # ----------------------------------------------------------------------------------------
     # Set-up checks
     def _check_roles(self) -> None:
-        parts = self.model.parts
+        parts = self.parts
         model_inputs = [n for n in parts.inputs if n not in parts.targets]
         if len(model_inputs) != 1:
             raise TrainingError("the network must have exactly one Input that feeds its "
@@ -368,7 +369,7 @@ class SupervisedRun(Run):
         return outputs[0]
 
     def _loss_param(self, key: str) -> Any:
-        node = self.graph.node_by_name(self.model.parts.losses[0])
+        node = self.graph.node_by_name(self.parts.losses[0])
         return None if node is None else node.params.get(key)
 
     # ----------------------------------------------------------------------------------------
