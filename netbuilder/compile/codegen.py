@@ -207,7 +207,7 @@ def _returns(module: fx.GraphModule) -> fx.Node | list[fx.Node]:
     value = output.args[0]
     if isinstance(value, fx.Node):
         return value
-    return list(value)  # type: ignore[arg-type]
+    return list(value)
 
 
 def _class_doc(network: str, inputs: list[tuple[str, tuple[tuple[int, ...], str]]],

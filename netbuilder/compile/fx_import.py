@@ -138,9 +138,9 @@ def load_target(spec: str, search_path: str | os.PathLike[str] | None = None) ->
         raise TargetError(f"'{spec}' is not MODULE:CLASS, e.g. mymodels:ResNet or "
                           "pkg.nets:Classifier")
     folder = str(Path(search_path).resolve()) if search_path is not None else None
-    added = folder is not None and folder not in sys.path
-    if added:
-        sys.path.insert(0, folder)
+    added = folder if folder is not None and folder not in sys.path else None
+    if added is not None:
+        sys.path.insert(0, added)
     try:
         loaded = _import_fresh(module_name, folder)
     except ModuleNotFoundError as error:
@@ -151,8 +151,8 @@ def load_target(spec: str, search_path: str | os.PathLike[str] | None = None) ->
         raise TargetError(f"{spec}: importing {module_name} failed: "
                           f"{type(error).__name__}: {error}") from None
     finally:
-        if added:
-            sys.path.remove(folder)
+        if added is not None:
+            sys.path.remove(added)
     cls = getattr(loaded, class_name, None)
     if cls is None:
         raise TargetError(f"{spec}: module {module_name} has no '{class_name}'")

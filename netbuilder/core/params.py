@@ -7,6 +7,7 @@ form from them, the file loader validates with them and the docs list them.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -150,7 +151,8 @@ class ParamIssue:
     message: str
 
 
-def validate_params(specs: tuple[ParamSpec, ...], params: dict[str, Any]) -> list[ParamIssue]:
+def validate_params(specs: tuple[ParamSpec, ...], params: Mapping[str, Any]
+                    ) -> list[ParamIssue]:
     """Checks a whole params dict against its specs: missing, unknown and bad values."""
     issues: list[ParamIssue] = []
     known = {spec.name: spec for spec in specs}

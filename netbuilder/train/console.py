@@ -170,7 +170,7 @@ def check_graph(doc: Document, settings: TrainingSettings, network: str) -> None
         where = f"{doc.path}: " if doc.path else ""
         graph = doc.graphs.get(blocker.graph or "")
         node = graph.nodes.get(blocker.node or "") if graph is not None else None
-        if node is not None:
+        if graph is not None and node is not None:
             where += f"network '{graph.name}', node {node.name}: "
         raise GraphError(where + blocker.message)
 

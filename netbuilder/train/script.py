@@ -156,7 +156,7 @@ def _split(compiled: CompiledNetwork, recipe: Recipe) -> _Split:
     module, parts = compiled.module, compiled.parts
     nodes = list(module.graph.nodes)
     output = nodes[-1]
-    outputs, losses = output.args[0]  # type: ignore[misc]
+    outputs, losses = output.args[0]
     placeholders = {str(n.target): n for n in nodes if n.op == "placeholder"}
     model_inputs = [placeholders[p] for p in parts.inputs if p not in parts.targets]
     if len(model_inputs) != 1:

@@ -84,7 +84,8 @@ def find_neuron(model: nn.Module) -> nn.Module:
         ValueError: the network has no such module or more than one trainable layer.
     """
     layers = [m for m in model.modules() if isinstance(getattr(m, "weight", None), nn.Parameter)]
-    if len(layers) != 1 or layers[0].weight.ndim != 2 or layers[0].weight.shape[0] != 1:
+    weight = layers[0].get_parameter("weight") if len(layers) == 1 else None
+    if weight is None or weight.ndim != 2 or weight.shape[0] != 1:
         raise ValueError("the perceptron recipe trains a network with exactly one Neuron "
                          f"(one output); this one has {len(layers)} layers with weights")
     return layers[0]

@@ -76,7 +76,8 @@ class SupervisedRun(Run):
         self.classes = self._class_count(dataset)
         self.model.to(self.device)
         if settings.channels_last and self.train_data.x.ndim == 4:
-            self.model.to(memory_format=torch.channels_last)
+            # Module.to takes memory_format; torch's overloads leave it out.
+            self.model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
         self.networks = {self.graph.name: self.model}
         losses = self.parts.losses
         self.part_names = tuple(losses) if len(losses) > 1 else ()
@@ -136,11 +137,11 @@ class SupervisedRun(Run):
         self._missing_labels: dict[str, str] = dataset.meta.get("missing_labels", {})
         if val is None and self.settings.validation_split > 0:
             train, val = _split_off(train, self.settings.validation_split, self.settings.seed)
-        if train.x.shape[0] == 0:
+        prepared = self._prepare("train", train)  # None: no samples
+        if prepared is None:
             raise TrainingError(f"data set '{dataset.name}' has no training samples",
                                 "Choose another data set.")
-        return (self._prepare("train", train), self._prepare("validation", val),
-                self._prepare("test", dataset.test))
+        return (prepared, self._prepare("validation", val), self._prepare("test", dataset.test))
 
     def _prepare(self, what: str, split: DataSplit | _Raw | None) -> _Data | None:
         """Checks a split against the Input blocks (before any step) and moves it over."""
@@ -223,7 +224,8 @@ class SupervisedRun(Run):
         self.fallback_reason = reason
         if not self.recipe.gradient_step:
             neuron = find_neuron(self.model)
-            optimizer = torch.optim.SGD(neuron.parameters(), lr=settings.lr)
+            optimizer: torch.optim.Optimizer = torch.optim.SGD(neuron.parameters(),
+                                                               lr=settings.lr)
             self._restore_optimizer(optimizer)
             self.optimizers = {self.graph.name: optimizer}
             return perceptron_step(self.model, neuron, optimizer, data.x, data.y,
@@ -474,7 +476,8 @@ def as_images(values: torch.Tensor) -> Any:
     return values.clamp(0.0, 1.0).cpu().numpy()
 
 
-def _split_off(split: DataSplit, fraction: float, seed: int) -> tuple[_Raw, _Raw | None]:
+def _split_off(split: DataSplit | _Raw, fraction: float, seed: int
+               ) -> tuple[_Raw, _Raw | None]:
     """Holds out ``fraction`` of the samples (a seeded shuffle) as the validation split."""
     count = int(split.x.shape[0])
     held = round(count * fraction)
