@@ -28,7 +28,7 @@ from netbuilder.compile.codegen_forward import ClassWriter, CodegenError, Naming
 from netbuilder.compile.codegen_source import HEADER_IMPORTS, definitions_source
 from netbuilder.compile.pysource import literal
 from netbuilder.compile.weights import load_weights
-from netbuilder.core import fileformat
+from netbuilder.core.atomic import write_atomic
 from netbuilder.core.errors import GraphFileError
 from netbuilder.core.graph import Document
 from netbuilder.core.inference import analyse
@@ -322,12 +322,12 @@ def write_python(doc: Document, path: PathLike, network: str | None = None,
         torch.save(module.state_dict(), buffer)
         source = python_source(doc, name, default_weights=weights_path.name)
         # The weights first: the code never names a file that is not there.
-        fileformat.write_atomic(weights_path, buffer.getvalue())
+        write_atomic(weights_path, buffer.getvalue())
         written.append(weights_path)
         default_weights = weights_path.name
     else:
         source = python_source(doc, name, default_weights=default_weights)
-    fileformat.write_atomic(path, source.encode("utf-8"))
+    write_atomic(path, source.encode("utf-8"))
     return written
 
 

@@ -2,7 +2,7 @@
 
 Both exporters take the model that ``netbuilder.build`` returns (losses left out), load the
 weights file when one is given, put it in eval mode (Dropout off, the VAE's Sampling returns
-its mean), and write the result with :func:`netbuilder.core.fileformat.write_atomic`, so a
+its mean), and write the result with :func:`netbuilder.core.atomic.write_atomic`, so a
 failure never leaves a half-written file behind.
 """
 
@@ -20,7 +20,7 @@ from torch import fx, nn
 
 from netbuilder.compile.builder import CompiledNetwork, compile_network
 from netbuilder.compile.weights import load_weights
-from netbuilder.core import fileformat
+from netbuilder.core.atomic import write_atomic
 from netbuilder.core.errors import NetbuilderError
 from netbuilder.core.graph import Document
 
@@ -71,7 +71,7 @@ def write_export(path: PathLike, data: bytes) -> None:
         ExportError: the file cannot be written.
     """
     try:
-        fileformat.write_atomic(Path(path), data)
+        write_atomic(Path(path), data)
     except NetbuilderError as error:
         raise ExportError(str(error)) from None
 

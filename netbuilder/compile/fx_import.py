@@ -53,6 +53,7 @@ from netbuilder.compile.import_rules import map_function, map_module
 from netbuilder.compile.import_trace import InputSpec, ModuleImportError, describe, trace
 from netbuilder.compile.weights import weights_payload
 from netbuilder.core import fileformat
+from netbuilder.core.atomic import write_atomic
 from netbuilder.core.builder import GraphBuilder
 from netbuilder.core.errors import GraphFileError, NetbuilderError
 from netbuilder.core.graph import Document, check_identifier
@@ -215,7 +216,7 @@ def write_import(result: ImportResult, path: str | os.PathLike[str],
     check_weights_target(weights, named=weights_path is not None, force=force)
     buffer = io.BytesIO()
     torch.save(weights_payload({result.name: result.weights}), buffer)
-    fileformat.write_atomic(weights, buffer.getvalue())
+    write_atomic(weights, buffer.getvalue())
     fileformat.save(result.doc, path)
     return path, weights
 

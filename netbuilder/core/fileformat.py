@@ -16,17 +16,17 @@ Nodes, edges and frames are written by :mod:`netbuilder.core.serialize`.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
 import re
-import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+# Saves go through the one atomic writer; ``fileformat.write_atomic`` stays importable for the
+# callers that predate netbuilder.core.atomic.
+from netbuilder.core.atomic import write_atomic as write_atomic
 from netbuilder.core.blockspec import BlockSpec, Catalogue
 from netbuilder.core.errors import GraphError, GraphFileError
 from netbuilder.core.files import read_regular
@@ -415,96 +415,3 @@ def encode(doc: Document, source: str = "<document>") -> bytes:
     except (ValueError, TypeError, RecursionError) as error:
         reason = next(iter(str(error).splitlines()), "") or type(error).__name__
         raise GraphFileError(f"{source}: cannot be saved: {reason}") from None
-
-
-#: A temporary file of an atomic write this much older than the next write of the same file is
-#: the leftover of a killed save (a save in progress elsewhere is younger), and goes.
-STALE_TEMPORARY_SECONDS = 10 * 60
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Replaces ``path`` with ``data`` so that readers see the old or the new file, never half.
-
-    Raises:
-        GraphFileError: the file cannot be written (the old one, if any, is intact).
-    """
-    directory = path.parent if str(path.parent) else Path(".")
-    handle, temporary = None, None
-    try:
-        remove_stale_temporaries(path)
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=_temporary_prefix(path),
-                                             suffix=_TEMPORARY_SUFFIX)
-        with os.fdopen(handle, "wb") as stream:
-            handle = None
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        if path.exists():
-            os.chmod(temporary, path.stat().st_mode & 0o777)
-        else:
-            os.chmod(temporary, 0o666 & ~_umask())
-        os.replace(temporary, path)
-        temporary = None
-        _fsync_directory(directory)
-    except OSError as error:
-        raise GraphFileError(f"{path}: cannot be written ({error.strerror or error})") from None
-    except ValueError as error:  # a path no file system takes (an embedded NUL)
-        raise GraphFileError(f"{path!r}: cannot be written ({error})") from None
-    finally:
-        if handle is not None:
-            os.close(handle)
-        if temporary is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-
-
-_TEMPORARY_SUFFIX = ".tmp"
-
-
-def _temporary_prefix(path: Path) -> str:
-    return f".{path.name}."
-
-
-def remove_stale_temporaries(path: Path, max_age: float = STALE_TEMPORARY_SECONDS) -> list[Path]:
-    """Removes the temporary files that killed atomic writes of ``path`` left beside it.
-
-    Only plain files named as :func:`write_atomic` names them (``.NAME.xxxxxxxx.tmp``, the
-    random part as :func:`tempfile.mkstemp` makes it) and older than ``max_age`` seconds go:
-    another file's temporaries and a write in progress are left alone. Errors are ignored.
-
-    Returns:
-        The files removed.
-    """
-    directory = path.parent if str(path.parent) else Path(".")
-    pattern = re.compile(re.escape(_temporary_prefix(path)) + r"[a-z0-9_]{8}"
-                         + re.escape(_TEMPORARY_SUFFIX))
-    removed: list[Path] = []
-    now = time.time()
-    with contextlib.suppress(OSError), os.scandir(directory) as entries:
-        for entry in entries:
-            with contextlib.suppress(OSError):
-                if (pattern.fullmatch(entry.name) and entry.is_file(follow_symlinks=False)
-                        and now - entry.stat(follow_symlinks=False).st_mtime > max_age):
-                    os.unlink(entry.path)
-                    removed.append(Path(entry.path))
-    return removed
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _fsync_directory(directory: Path) -> None:
-    # The rename is durable only once the directory entry is on disk (POSIX).
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

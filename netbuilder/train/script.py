@@ -37,7 +37,7 @@ from netbuilder.compile.codegen import (
 from netbuilder.compile.codegen_forward import ClassWriter, Naming
 from netbuilder.compile.codegen_source import HEADER_IMPORTS, definitions_source
 from netbuilder.compile.pysource import literal
-from netbuilder.core import fileformat
+from netbuilder.core.atomic import write_atomic
 from netbuilder.core.errors import NetbuilderError
 from netbuilder.core.graph import Document
 from netbuilder.core.inference import analyse
@@ -134,7 +134,7 @@ def write_training_script(doc: Document, path: PathLike, network: str | None = N
     """
     path = Path(path)
     text = training_script(doc, network)
-    fileformat.write_atomic(path, text.encode("utf-8"))
+    write_atomic(path, text.encode("utf-8"))
     return path
 
 
