@@ -17,9 +17,13 @@ import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from netbuilder import __version__
 from netbuilder.core.errors import NetbuilderError, printable
+
+if TYPE_CHECKING:
+    from netbuilder.core.tensor import TensorSpec
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 #: 128 + SIGTERM, what a shell reports for a process that SIGTERM ended.
@@ -281,7 +285,7 @@ def _import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _tensor_spec(text: str) -> object:
+def _tensor_spec(text: str) -> TensorSpec:
     from netbuilder.core.tensor import parse_tensor_spec
 
     try:

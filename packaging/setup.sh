@@ -3,7 +3,7 @@
 #
 #   bash packaging/setup.sh app [FILE]    install into a virtual environment and open the app
 #   bash packaging/setup.sh test [ARGS]   install with the dev tools; run pytest (ARGS go to
-#                                         pytest), then lint-imports, then ruff
+#                                         pytest), then lint-imports, then ruff, then mypy
 #
 # What it does, each step skipped when already done:
 #   1. system libraries Qt needs (apt-get, as root or through sudo; skipped without apt);
@@ -34,7 +34,7 @@ die() { printf '[setup] FAILED: %s\n' "$1" >&2; exit "${2:-1}"; }
 usage() {
     cat >&2 <<'EOF'
 usage: bash packaging/setup.sh app [FILE]     set up and open the app
-       bash packaging/setup.sh test [ARGS]    set up and run pytest, lint-imports and ruff
+       bash packaging/setup.sh test [ARGS]    set up and run pytest, lint-imports, ruff and mypy
 EOF
     exit 2
 }
@@ -282,6 +282,8 @@ case "$MODE" in
         step "pytest" "$VENV/bin/python" -m pytest "$@"
         step "lint-imports" "$VENV/bin/lint-imports"
         step "ruff" "$VENV/bin/ruff" check netbuilder tests
+        # Files and per-module strictness: [tool.mypy] in pyproject.toml.
+        step "mypy" "$VENV/bin/mypy"
         say "all checks passed in $((SECONDS - START)) s"
         ;;
 esac

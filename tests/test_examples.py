@@ -72,7 +72,7 @@ def test_example_compiles_and_runs_forward_and_backward(name: str) -> None:
         assert sum(p.numel() for p in model.parameters()) == EXPECTED_PARAMS[name][network]
         analysis = analyse(doc, network)
         inputs = []
-        for input_name in model.parts.inputs:
+        for input_name in compile_network(doc, network).parts.inputs:
             node = doc.network(network).node_by_name(input_name)
             spec = analysis.nodes[node.id].outputs["y"]
             if spec.dtype == "int64":
@@ -86,7 +86,7 @@ def test_example_compiles_and_runs_forward_and_backward(name: str) -> None:
         if analysis_has_losses(doc, network):
             trainer_view = compile_network(doc, network, with_losses=True)
             feeds = inputs + [_target(doc, network, n) for n in trainer_view.parts.targets]
-            _, losses = trainer_view(*feeds)
+            _, losses = trainer_view.module(*feeds)
             total = sum(losses.values())
             total.backward()
             assert torch.isfinite(total)

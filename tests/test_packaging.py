@@ -103,3 +103,35 @@ def test_the_app_install_has_what_its_own_menus_need() -> None:
     """File > Export > ONNX needs the onnx extra."""
     script = (PACKAGING / "setup.sh").read_text(encoding="utf-8")
     assert 'local target=(".[onnx]")' in script
+
+
+def _pins() -> dict[str, str]:
+    pins = {}
+    for line in (PACKAGING / "constraints.txt").read_text(encoding="utf-8").splitlines():
+        line = line.split("#")[0].split(";")[0].strip()
+        if line:
+            name, version = line.split("==")
+            pins[name.lower().replace("_", "-")] = version
+    return pins
+
+
+def test_every_dev_tool_is_pinned() -> None:
+    """A new release of a checker (ruff, import-linter, mypy, a stub package) can add findings
+    and turn CI red with no change of ours: CI installs each at a pinned version."""
+    pins = _pins()
+    for requirement in _pyproject()["project"]["optional-dependencies"]["dev"]:
+        name = requirement.split(">")[0].split("=")[0].split("<")[0].strip().lower()
+        assert name.replace("_", "-") in pins, f"{name} has no pin in constraints.txt"
+
+
+def test_the_test_mode_runs_the_type_check_after_ruff() -> None:
+    script = (PACKAGING / "setup.sh").read_text(encoding="utf-8")
+    ruff = script.index('step "ruff"')
+    mypy = script.index('step "mypy" "$VENV/bin/mypy"')
+    assert ruff < mypy
+    config = _pyproject()["tool"]["mypy"]
+    assert config["files"] == ["netbuilder"]
+    strict = next(o for o in _pyproject()["tool"]["mypy"]["overrides"]
+                  if "netbuilder.core.*" in o["module"])
+    assert "netbuilder.blocks.*" in strict["module"]
+    assert strict["disallow_untyped_defs"] and strict["warn_return_any"]

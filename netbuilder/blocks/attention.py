@@ -170,7 +170,8 @@ def _encoder_shape(params: Mapping[str, Any], inputs: Mapping[str, TensorSpec]) 
 
 def _encoder_params(params: Mapping[str, Any], inputs: Mapping[str, TensorSpec],
                     outputs: Mapping[str, TensorSpec]) -> int:
-    d_model, ff_dim = only_input(inputs).shape[-1], params["ff_dim"]
+    d_model = only_input(inputs).shape[-1]
+    ff_dim: int = params["ff_dim"]
     attention = _attention_param_count(d_model, d_model, True)
     feed_forward = d_model * ff_dim + ff_dim + ff_dim * d_model + d_model
     norms = 2 * 2 * d_model  # two LayerNorms, each with a scale and a shift
@@ -180,7 +181,8 @@ def _encoder_params(params: Mapping[str, Any], inputs: Mapping[str, TensorSpec],
 def _encoder_macs(params: Mapping[str, Any], inputs: Mapping[str, TensorSpec],
                   outputs: Mapping[str, TensorSpec]) -> int:
     steps, d_model = only_input(inputs).shape
-    feed_forward = 2 * steps * d_model * params["ff_dim"]
+    ff_dim: int = params["ff_dim"]
+    feed_forward = 2 * steps * d_model * ff_dim
     norms = 2 * 2 * steps * d_model  # as the LayerNorm block counts them
     return _attention_macs(steps, steps, d_model, d_model) + feed_forward + norms
 

@@ -187,8 +187,10 @@ def _weights(params: Mapping[str, Any], inputs: Mapping[str, TensorSpec],
     channels = only_input(inputs).shape[0]
     rank = only_input(inputs).rank - 1
     kernel = expand_ints(params["kernel_size"], rank, "kernel_size")
-    weights = params["filters"] * (channels // params["groups"]) * product(kernel)
-    return weights + (params["filters"] if params["bias"] else 0)
+    filters: int = params["filters"]
+    groups: int = params["groups"]
+    weights = filters * (channels // groups) * product(kernel)
+    return weights + (filters if params["bias"] else 0)
 
 
 def _conv_macs(params: Mapping[str, Any], inputs: Mapping[str, TensorSpec],
@@ -196,7 +198,8 @@ def _conv_macs(params: Mapping[str, Any], inputs: Mapping[str, TensorSpec],
     # Every output value is one dot product over (channels / groups) × kernel inputs.
     spec = only_input(inputs)
     kernel = expand_ints(params["kernel_size"], spec.rank - 1, "kernel_size")
-    return only_input(outputs).size * (spec.shape[0] // params["groups"]) * product(kernel)
+    groups: int = params["groups"]
+    return only_input(outputs).size * (spec.shape[0] // groups) * product(kernel)
 
 
 def _transpose_macs(params: Mapping[str, Any], inputs: Mapping[str, TensorSpec],
@@ -204,7 +207,8 @@ def _transpose_macs(params: Mapping[str, Any], inputs: Mapping[str, TensorSpec],
     # Every input value is scattered into (filters / groups) × kernel outputs.
     spec = only_input(inputs)
     kernel = expand_ints(params["kernel_size"], spec.rank - 1, "kernel_size")
-    return spec.size * (params["filters"] // params["groups"]) * product(kernel)
+    per_group: int = params["filters"] // params["groups"]
+    return spec.size * per_group * product(kernel)
 
 
 def _build_conv(rank: int) -> BuildFn:

@@ -23,7 +23,8 @@ def _dense_shape(params: Mapping[str, Any], inputs: Mapping[str, TensorSpec]) ->
 
 
 def _units(params: Mapping[str, Any]) -> int:
-    return params.get("units", 1)
+    units: int = params.get("units", 1)
+    return units
 
 
 def _dense_params(params: Mapping[str, Any], inputs: Mapping[str, TensorSpec],

@@ -9,6 +9,7 @@ like hand-written code.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import torch
 from torch import nn
@@ -34,7 +35,7 @@ class Sign(nn.Module):
 
 def activation(name: str, dim: int = -1) -> nn.Module:
     """A fresh activation module for an activation name of ``blocks.activations``."""
-    factories = {
+    factories: dict[str, Callable[[], nn.Module]] = {
         "linear": nn.Identity,
         "relu": nn.ReLU,
         "leaky_relu": lambda: nn.LeakyReLU(LEAKY_SLOPE),
@@ -57,7 +58,8 @@ class Dense(nn.Linear):
         self.activation = activation(act)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.activation(super().forward(x))
+        y: torch.Tensor = self.activation(super().forward(x))
+        return y
 
 
 class Reshape(nn.Module):
@@ -140,6 +142,8 @@ class GlobalAvgPool(nn.Module):
 class PositionalEncoding(nn.Module):
     """Adds the fixed sinusoidal position signal of "Attention Is All You Need"."""
 
+    table: torch.Tensor  # a buffer: declared, or nn.Module types it as Tensor | Module
+
     def __init__(self, length: int, d_model: int, dropout: float) -> None:
         super().__init__()
         position = torch.arange(length, dtype=torch.float32).unsqueeze(1)
@@ -153,7 +157,8 @@ class PositionalEncoding(nn.Module):
         self.dropout = nn.Dropout(dropout)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.dropout(x + self.table[: x.shape[1]])
+        y: torch.Tensor = self.dropout(x + self.table[: x.shape[1]])
+        return y
 
 
 class MSELoss(nn.Module):

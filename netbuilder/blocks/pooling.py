@@ -104,9 +104,11 @@ def _build_window(kind: str, rank: int) -> BuildFn:
         if kind == "max":
             cls = nn.MaxPool1d if rank == 1 else nn.MaxPool2d
             return cls(found.size, found.stride, padding=found.before)
-        cls = nn.AvgPool1d if rank == 1 else nn.AvgPool2d
-        # count_include_pad=False: the mean is over real elements only, as in Keras.
-        return cls(found.size, found.stride, padding=found.before, count_include_pad=False)
+        average = nn.AvgPool1d if rank == 1 else nn.AvgPool2d
+        # count_include_pad=False: the mean is over real elements only, as in Keras. torch types
+        # the sizes as tuples of exactly 1 or 2; the geometry holds one entry per spatial axis.
+        return average(found.size, found.stride, padding=found.before,  # type: ignore[arg-type]
+                       count_include_pad=False)
 
     return build
 

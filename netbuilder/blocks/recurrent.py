@@ -52,7 +52,7 @@ def _counters(cell: str) -> tuple[CountRule, CountRule]:
 
     def count_params(params: Mapping[str, Any], inputs: Mapping[str, TensorSpec],
                      outputs: Mapping[str, TensorSpec]) -> int:
-        units = params["units"]
+        units: int = params["units"]
         # Per layer and direction: W_ih (gates*units x in), W_hh (gates*units x units), b_ih, b_hh.
         per_direction = sum(gates * units * (size + units + 2)
                             for size in _layer_sizes(params, inputs))
@@ -61,7 +61,7 @@ def _counters(cell: str) -> tuple[CountRule, CountRule]:
     def count_macs(params: Mapping[str, Any], inputs: Mapping[str, TensorSpec],
                    outputs: Mapping[str, TensorSpec]) -> int:
         # The two matrix products per step dominate; element-wise gate products are left out.
-        units = params["units"]
+        units: int = params["units"]
         steps = only_input(inputs).shape[0]
         per_step = sum(gates * units * (size + units) for size in _layer_sizes(params, inputs))
         return steps * per_step * _directions(params)

@@ -29,6 +29,12 @@ def _pad_end(x: torch.Tensor, extra: Ints, value: float = 0.0) -> torch.Tensor:
     return F.pad(x, pairs, value=value)
 
 
+def _pair(values: Ints) -> tuple[int, int]:
+    """The two sizes of a 2-D window (torch types them as pairs; the shape rule made them)."""
+    height, width = values
+    return height, width
+
+
 def _conv_activation(name: str) -> nn.Module:
     # Softmax of a conv layer runs over the channels (dim 1), as Keras' channels-last
     # Conv2D(activation="softmax") does: one class distribution per position.
@@ -47,7 +53,9 @@ class _PaddedConv:
         self.activation = _conv_activation(act)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.activation(super().forward(_pad_end(x, self.extra)))  # type: ignore[misc]
+        y: torch.Tensor = self.activation(
+            super().forward(_pad_end(x, self.extra)))  # type: ignore[misc]
+        return y
 
 
 class Conv1d(_PaddedConv, nn.Conv1d):
@@ -69,9 +77,9 @@ class ConvTranspose2d(nn.ConvTranspose2d):
     def __init__(self, in_channels: int, filters: int, kernel: Ints, stride: Ints,
                  padding: Ints, output_padding: Ints, trim: Ints, dilation: Ints, groups: int,
                  bias: bool, act: str) -> None:
-        super().__init__(in_channels, filters, kernel, stride=stride, padding=padding,
-                         output_padding=output_padding, dilation=dilation, groups=groups,
-                         bias=bias)
+        super().__init__(in_channels, filters, _pair(kernel), stride=_pair(stride),
+                         padding=_pair(padding), output_padding=_pair(output_padding),
+                         dilation=_pair(dilation), groups=groups, bias=bias)
         self.trim = tuple(trim)
         self.activation = _conv_activation(act)
 
@@ -80,7 +88,8 @@ class ConvTranspose2d(nn.ConvTranspose2d):
         if any(self.trim):
             height, width = y.shape[-2:]
             y = y[..., : height - self.trim[0], : width - self.trim[1]]
-        return self.activation(y)
+        activated: torch.Tensor = self.activation(y)
+        return activated
 
 
 class SamePool(nn.Module):

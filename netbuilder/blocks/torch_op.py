@@ -89,7 +89,8 @@ def resolve(name: str) -> Callable[..., Any]:
     namespace, attribute = name.split(".")
     owner = {"Tensor": torch.Tensor, "torch": torch, "F": functional,
              "operator": operator}[namespace]
-    return getattr(owner, attribute)
+    function: Callable[..., Any] = getattr(owner, attribute)
+    return function
 
 
 # --- shapes as text -----------------------------------------------------------------------

@@ -42,7 +42,8 @@ class Recurrent(nn.Module):
         self.return_sequences = return_sequences
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        steps, _ = self.rnn(x)  # (batch, steps, units * directions); the states are not needed
+        # (batch, steps, units * directions); the states are not needed.
+        steps: torch.Tensor = self.rnn(x)[0]
         if self.return_sequences:
             return steps
         if not self.bidirectional:
@@ -93,8 +94,10 @@ class MultiHeadAttention(nn.Module):
             # True marks a pair that may not attend: every later step.
             mask = torch.ones(steps, steps, dtype=torch.bool, device=query.device).triu(1)
         # Per-head weights (batch, heads, query_steps, context_steps) feed the attention map.
-        return self.attention(query, context, context, attn_mask=mask, need_weights=True,
-                              average_attn_weights=False)
+        output: tuple[torch.Tensor, torch.Tensor] = self.attention(
+            query, context, context, attn_mask=mask, need_weights=True,
+            average_attn_weights=False)
+        return output
 
     def extra_repr(self) -> str:
         return f"causal={self.causal}"

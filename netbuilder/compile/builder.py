@@ -40,6 +40,23 @@ class CompiledParts:
     targets: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class CompiledNetwork:
+    """A compiled network: the module and what its forward takes and returns.
+
+    The module stays a plain ``fx.GraphModule`` (what ``netbuilder.build`` hands users);
+    trainers and exporters, which also need the names of its inputs, outputs and losses, get
+    them here, typed, instead of from an attribute set onto the module.
+
+    Attributes:
+        module: the network, with freshly initialised weights.
+        parts: the names of its inputs, outputs, losses and targets.
+    """
+
+    module: fx.GraphModule
+    parts: CompiledParts
+
+
 def compile_network(
     doc: Document,
     network: str | None = None,
@@ -47,7 +64,7 @@ def compile_network(
     with_losses: bool = False,
     cache: ShapeCache | None = None,
     max_params: int | float | str | None = None,
-) -> fx.GraphModule:
+) -> CompiledNetwork:
     """Builds a network of ``doc`` as a GraphModule with freshly initialised weights.
 
     Args:
@@ -61,8 +78,8 @@ def compile_network(
             ``$NETBUILDER_MAX_PARAMS`` (default one billion); ``"inf"`` for none.
 
     Returns:
-        The module. Without losses its forward returns the one Output's tensor, or a tuple
-        when the network has several. ``module.parts`` is a :class:`CompiledParts`.
+        The module and its parts. Without losses the module's forward returns the one
+        Output's tensor, or a tuple when the network has several.
 
     Raises:
         GraphError: the network has errors, or its blocks hold more parameters than the
@@ -93,7 +110,7 @@ def _check_budget(doc: Document, emitter: _Emitter, budget: int | None) -> None:
 
 def build_module(doc: Document, network: str | None = None) -> fx.GraphModule:
     """The network's model (losses left out): what ``netbuilder.build`` returns."""
-    return compile_network(doc, network)
+    return compile_network(doc, network).module
 
 
 def describe_errors(doc: Document, analysis: Analysis, limit: int = 3) -> str:
@@ -132,14 +149,17 @@ class _Emitter:
         sinks = {"output", "loss"} if self.with_losses else {"output"}
         return upstream(self.flat, [n for n in self.analysis.order if self.role(n) in sinks])
 
-    def emit(self, network: str) -> fx.GraphModule:
+    def emit(self, network: str) -> CompiledNetwork:
         needed = self.needed()
         incoming: dict[str, dict[str, tuple[str, str]]] = {}
         for edge in self.flat.edges:
             incoming.setdefault(edge.target, {})[edge.target_port] = (edge.source,
                                                                       edge.source_port)
         model_inputs = _model_inputs(self)
-        inputs, outputs, losses, targets = [], [], {}, []
+        inputs: list[str] = []
+        outputs: list[tuple[str, fx.Node]] = []
+        losses: dict[str, fx.Node] = {}
+        targets: list[str] = []
         for flat_id in self.analysis.order:
             if flat_id not in needed:
                 continue
@@ -171,9 +191,8 @@ class _Emitter:
         self.graph.output(result)
         self.graph.lint()
         module = fx.GraphModule(self.modules, self.graph, class_name=_class_name(network))
-        module.parts = CompiledParts(tuple(inputs), tuple(n for n, _ in outputs),
-                                     tuple(losses), tuple(targets))
-        return module
+        return CompiledNetwork(module, CompiledParts(tuple(inputs), tuple(n for n, _ in outputs),
+                                                     tuple(losses), tuple(targets)))
 
     def _call(self, flat_id: str, spec: Any, args: list[fx.Node]) -> fx.Node:
         node = self.flat.nodes[flat_id]

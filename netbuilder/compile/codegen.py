@@ -28,7 +28,7 @@ from netbuilder.compile.codegen_forward import ClassWriter, CodegenError, Naming
 from netbuilder.compile.codegen_source import HEADER_IMPORTS, definitions_source
 from netbuilder.compile.pysource import literal
 from netbuilder.compile.weights import load_weights
-from netbuilder.core import fileformat
+from netbuilder.core.atomic import write_atomic
 from netbuilder.core.errors import GraphFileError
 from netbuilder.core.graph import Document
 from netbuilder.core.inference import analyse
@@ -133,7 +133,8 @@ def python_source(doc: Document, network: str | None = None, *,
         CodegenError: a block has no code form (the message names it).
     """
     name = doc.network(network).name
-    module = compile_network(doc, name)
+    compiled = compile_network(doc, name)
+    module, parts = compiled.module, compiled.parts
     naming = Naming(module.graph, output_ports(doc, name))
     writer = ClassWriter(module, naming)
     nodes = list(module.graph.nodes)
@@ -148,7 +149,6 @@ def python_source(doc: Document, network: str | None = None, *,
             raise CodegenError(f"class name {class_name!r} cannot be used: {error}") from None
     inputs = [n for n in nodes if n.op == "placeholder"]
     returns = _returns(module)
-    parts = module.parts
     specs = input_specs(doc, name)
     doc_text = _class_doc(name, [(naming[n], specs[str(n.target)]) for n in inputs],
                           parts.outputs)
@@ -207,7 +207,7 @@ def _returns(module: fx.GraphModule) -> fx.Node | list[fx.Node]:
     value = output.args[0]
     if isinstance(value, fx.Node):
         return value
-    return list(value)  # type: ignore[arg-type]
+    return list(value)
 
 
 def _class_doc(network: str, inputs: list[tuple[str, tuple[tuple[int, ...], str]]],
@@ -316,18 +316,18 @@ def write_python(doc: Document, path: PathLike, network: str | None = None,
         if not overwrite and os.path.lexists(weights_path):
             raise GraphFileError(f"{weights_path}: exists already and is not part of this "
                                  f"export; the weights of {path.name} would replace it")
-        module = compile_network(doc, name)
+        module = compile_network(doc, name).module
         load_weights(module, weights, name)
         buffer = io.BytesIO()
         torch.save(module.state_dict(), buffer)
         source = python_source(doc, name, default_weights=weights_path.name)
         # The weights first: the code never names a file that is not there.
-        fileformat.write_atomic(weights_path, buffer.getvalue())
+        write_atomic(weights_path, buffer.getvalue())
         written.append(weights_path)
         default_weights = weights_path.name
     else:
         source = python_source(doc, name, default_weights=default_weights)
-    fileformat.write_atomic(path, source.encode("utf-8"))
+    write_atomic(path, source.encode("utf-8"))
     return written
 
 

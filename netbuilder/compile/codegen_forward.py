@@ -62,8 +62,8 @@ class Naming:
                     self.names[node] = self.scope.fresh(base)
                     continue
                 port_names = list(ports.get(str(node.target), ()))
-                for user in sorted(unpacked, key=lambda u: int(u.args[1])):  # type: ignore[arg-type]
-                    index = int(user.args[1])  # type: ignore[arg-type]
+                for user in sorted(unpacked, key=lambda u: int(u.args[1])):
+                    index = int(user.args[1])
                     suffix = port_names[index] if index < len(port_names) else str(index)
                     self.names[user] = self.scope.fresh(base if index == 0
                                                         else f"{base}_{suffix}")

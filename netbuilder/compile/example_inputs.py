@@ -1,9 +1,10 @@
 """Random inputs that fit a network, for exporters that trace it and for checking exports.
 
 ``example_inputs(doc, network)`` returns one tensor per Input block the model reads, in the
-order the compiled module's ``forward`` takes them (``module.parts.inputs``): float32 inputs
-hold standard normal values; int64 inputs hold token ids that every Embedding they reach can
-look up (0 <= id < the smallest ``vocab_size`` among them), or 0 and 1 where they reach none.
+order the compiled module's ``forward`` takes them (``CompiledNetwork.parts.inputs``): float32
+inputs hold standard normal values; int64 inputs hold token ids that every Embedding they reach
+can look up (0 <= id < the smallest ``vocab_size`` among them), or 0 and 1 where they reach
+none.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Both exporters take the model that ``netbuilder.build`` returns (losses left out), load the
 weights file when one is given, put it in eval mode (Dropout off, the VAE's Sampling returns
-its mean), and write the result with :func:`netbuilder.core.fileformat.write_atomic`, so a
+its mean), and write the result with :func:`netbuilder.core.atomic.write_atomic`, so a
 failure never leaves a half-written file behind.
 """
 
@@ -18,9 +18,9 @@ from pathlib import Path
 import torch
 from torch import fx, nn
 
-from netbuilder.compile.builder import build_module
+from netbuilder.compile.builder import CompiledNetwork, compile_network
 from netbuilder.compile.weights import load_weights
-from netbuilder.core import fileformat
+from netbuilder.core.atomic import write_atomic
 from netbuilder.core.errors import NetbuilderError
 from netbuilder.core.graph import Document
 
@@ -43,21 +43,25 @@ class ExportError(NetbuilderError):
 
 
 def prepare_model(doc: Document, network: str | None, weights: PathLike | None
-                  ) -> fx.GraphModule:
-    """The network's model in eval mode, with the weights of ``weights`` when given.
+                  ) -> CompiledNetwork:
+    """The network's model (losses left out) in eval mode, with the weights of ``weights``.
+
+    The model is the one ``netbuilder.build`` returns; its parts name the ONNX inputs and
+    outputs.
 
     Raises:
         GraphError: the network does not exist or has errors.
         GraphFileError: the weights file cannot be read or does not fit the network.
     """
     name = doc.network(network).name
-    module = build_module(doc, name)
+    compiled = compile_network(doc, name)
+    module = compiled.module
     if weights is not None:
         load_weights(module, weights, name)
     module.eval()
     # Exports hold constants, not trainable leaves: keeps autograd out of the traced graphs.
     module.requires_grad_(False)
-    return module
+    return compiled
 
 
 def write_export(path: PathLike, data: bytes) -> None:
@@ -67,7 +71,7 @@ def write_export(path: PathLike, data: bytes) -> None:
         ExportError: the file cannot be written.
     """
     try:
-        fileformat.write_atomic(Path(path), data)
+        write_atomic(Path(path), data)
     except NetbuilderError as error:
         raise ExportError(str(error)) from None
 

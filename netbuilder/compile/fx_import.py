@@ -1,7 +1,7 @@
 """Import a PyTorch ``nn.Module`` as a netbuilder graph, with its weights.
 
     result = import_module(MyNet(), [((1, 28, 28), "float32")])
-    compiled = compile_network(result.doc, "model")
+    compiled = compile_network(result.doc, "model").module
     compiled.load_state_dict(result.weights)      # strict: every key fits
     write_import(result, "mynet.nbg", "mynet.pt")
 
@@ -53,6 +53,7 @@ from netbuilder.compile.import_rules import map_function, map_module
 from netbuilder.compile.import_trace import InputSpec, ModuleImportError, describe, trace
 from netbuilder.compile.weights import weights_payload
 from netbuilder.core import fileformat
+from netbuilder.core.atomic import write_atomic
 from netbuilder.core.builder import GraphBuilder
 from netbuilder.core.errors import GraphFileError, NetbuilderError
 from netbuilder.core.graph import Document, check_identifier
@@ -138,9 +139,9 @@ def load_target(spec: str, search_path: str | os.PathLike[str] | None = None) ->
         raise TargetError(f"'{spec}' is not MODULE:CLASS, e.g. mymodels:ResNet or "
                           "pkg.nets:Classifier")
     folder = str(Path(search_path).resolve()) if search_path is not None else None
-    added = folder is not None and folder not in sys.path
-    if added:
-        sys.path.insert(0, folder)
+    added = folder if folder is not None and folder not in sys.path else None
+    if added is not None:
+        sys.path.insert(0, added)
     try:
         loaded = _import_fresh(module_name, folder)
     except ModuleNotFoundError as error:
@@ -151,8 +152,8 @@ def load_target(spec: str, search_path: str | os.PathLike[str] | None = None) ->
         raise TargetError(f"{spec}: importing {module_name} failed: "
                           f"{type(error).__name__}: {error}") from None
     finally:
-        if added:
-            sys.path.remove(folder)
+        if added is not None:
+            sys.path.remove(added)
     cls = getattr(loaded, class_name, None)
     if cls is None:
         raise TargetError(f"{spec}: module {module_name} has no '{class_name}'")
@@ -215,7 +216,7 @@ def write_import(result: ImportResult, path: str | os.PathLike[str],
     check_weights_target(weights, named=weights_path is not None, force=force)
     buffer = io.BytesIO()
     torch.save(weights_payload({result.name: result.weights}), buffer)
-    fileformat.write_atomic(weights, buffer.getvalue())
+    write_atomic(weights, buffer.getvalue())
     fileformat.save(result.doc, path)
     return path, weights
 
@@ -328,7 +329,7 @@ def _check(result: ImportResult, module: nn.Module, examples: tuple[torch.Tensor
     analysis = analyse(result.doc, result.name)
     if analysis.errors:
         raise ModuleImportError(where + describe_errors(result.doc, analysis))
-    compiled = compile_network(result.doc, result.name)
+    compiled = compile_network(result.doc, result.name).module
     try:
         compiled.load_state_dict(result.weights)
     except RuntimeError as error:

@@ -213,7 +213,7 @@ class Assembler:
         if len(outputs) > MAX_OUTPUTS:
             raise ModuleImportError(f"{describe(node)} returns {len(outputs)} tensors; a "
                                     f"PyTorch op block returns at most {MAX_OUTPUTS}")
-        params = {
+        params: dict[str, Any] = {
             "function": function,
             "args": _dump(args),
             "kwargs": _dump(kwargs),

@@ -55,7 +55,7 @@ def _linear(ctx: Assembler, node: fx.Node, module: nn.Linear) -> Value:
                    activation="linear", bias=module.bias is not None)
 
 
-def _conv_padding(node: fx.Node, module: nn.Module) -> dict[str, Any]:
+def _conv_padding(node: fx.Node, module: nn.Conv1d | nn.Conv2d) -> dict[str, Any]:
     if module.padding_mode != "zeros":
         raise ModuleImportError(f"{describe(node)}: padding_mode '{module.padding_mode}' has no "
                                 "block; only zero padding does")
@@ -68,7 +68,7 @@ def _conv_padding(node: fx.Node, module: nn.Module) -> dict[str, Any]:
     return {"padding": "explicit", "padding_size": list(padding)}
 
 
-def _conv(ctx: Assembler, node: fx.Node, module: nn.Module) -> Value:
+def _conv(ctx: Assembler, node: fx.Node, module: nn.Conv1d | nn.Conv2d) -> Value:
     _only_input_call(node, module)
     type_id = "conv1d" if isinstance(module, nn.Conv1d) else "conv2d"
     return _single(ctx, node, type_id, module, filters=module.out_channels,
@@ -315,7 +315,7 @@ def _encoder_layer_params(node: fx.Node, module: nn.Module) -> dict[str, Any]:
         raise ModuleImportError(f"{describe(node)}: a layer of class {type(module).__name__} "
                                 "has no block (only nn.TransformerEncoderLayer has)")
     activation = module.activation
-    name = {F.relu: "relu", F.gelu: "gelu"}.get(activation)  # type: ignore[arg-type]
+    name = {F.relu: "relu", F.gelu: "gelu"}.get(activation)
     if isinstance(activation, nn.ReLU):
         name = "relu"
     elif isinstance(activation, nn.GELU) and activation.approximate == "none":
@@ -517,7 +517,8 @@ def _permute(ctx: Assembler, node: fx.Node) -> Value | None:
         dims = list(range(rank))
         dims[a % rank], dims[b % rank] = dims[b % rank], dims[a % rank]
     else:
-        raw = node.args[1:] if node.op == "call_method" else ctx.arg(node, 1, "dims")
+        # Any: an fx argument of any form, checked below before it is used.
+        raw: Any = node.args[1:] if node.op == "call_method" else ctx.arg(node, 1, "dims")
         if node.op == "call_method" and len(raw) == 1 and isinstance(raw[0], (list, tuple)):
             raw = raw[0]
         if not isinstance(raw, (list, tuple)) or not all(isinstance(d, int) for d in raw):

@@ -73,9 +73,9 @@ def export_onnx(doc: Document, path: PathLike, network: str | None = None,
     if missing:
         raise ExportError(f"ONNX export needs the package{'s' if len(missing) > 1 else ''} "
                           f"{' and '.join(missing)}: {INSTALL_HINT}")
-    module = prepare_model(doc, network, weights)
+    compiled = prepare_model(doc, network, weights)
+    module, parts = compiled.module, compiled.parts
     inputs = example_inputs(doc, doc.network(network).name)
-    parts = module.parts
     batch = torch.export.Dim(BATCH)
     tracker = BlockTracker(module)
     try:

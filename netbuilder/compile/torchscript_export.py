@@ -53,7 +53,7 @@ def export_torchscript(doc: Document, path: PathLike, network: str | None = None
         ExportError: tracing failed (naming the block when one raised) or the file cannot be
             written. ``path`` is then left as it was.
     """
-    module = prepare_model(doc, network, weights)
+    module = prepare_model(doc, network, weights).module
     name = doc.network(network).name
     inputs = example_inputs(doc, name, batch=TRACE_BATCH, seed=0)
     check = example_inputs(doc, name, batch=CHECK_BATCH, seed=1)

@@ -16,17 +16,16 @@ Nodes, edges and frames are written by :mod:`netbuilder.core.serialize`.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import math
 import os
 import re
-import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+# Saves go through the one atomic writer; ``fileformat.write_atomic`` stays importable for the
+# callers that predate netbuilder.core.atomic.
+from netbuilder.core.atomic import write_atomic as write_atomic
 from netbuilder.core.blockspec import BlockSpec, Catalogue
 from netbuilder.core.errors import GraphError, GraphFileError
 from netbuilder.core.files import read_regular
@@ -39,6 +38,12 @@ from netbuilder.core.graph import (
     NETWORK,
     Document,
     Graph,
+)
+from netbuilder.core.jsonvalues import (
+    MAX_DEPTH,
+    MAX_PARAM_DEPTH,
+    check_json_value,
+    refuse_constant,
 )
 from netbuilder.core.names import check_identifier, check_node_name
 from netbuilder.core.serialize import (
@@ -58,8 +63,6 @@ SUFFIX = ".nbg"
 
 #: A bigger file is refused before reading: a real graph of 10,000 blocks is about 4 MB.
 MAX_FILE_BYTES = 64 * 1024 * 1024
-#: Free-form sections (training settings, view state, a placeholder's params) may nest this deep.
-MAX_DEPTH = 32
 # MAX_NODES, MAX_EDGES and MAX_FRAMES (core.graph) cap a document as the editor caps it.
 
 TOP_KEYS = ("format", "version", "next_id", "networks", "groups", "training", "view",
@@ -125,7 +128,7 @@ def parse(text: str | bytes, source: str = "<text>") -> dict[str, Any]:
     if text.startswith("\ufeff"):
         text = text[1:]  # a byte-order mark some editors add
     try:
-        data = json.loads(text, parse_constant=_refuse_constant)
+        data = json.loads(text, parse_constant=refuse_constant)
     except json.JSONDecodeError as error:
         hint = " (the file is cut short)" if error.pos >= len(text.rstrip()) else ""
         raise GraphFileError(f"{source}: is not valid JSON at line {error.lineno}, column "
@@ -168,10 +171,6 @@ def migrate(data: dict[str, Any], source: str = "<text>") -> dict[str, Any]:
     return data
 
 
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number netbuilder accepts")
-
-
 def _build_document(data: dict[str, Any], catalogue: Catalogue) -> Document:
     """Phase two: a checked, current-version dict to a Document."""
     _check_keys(data, TOP_KEYS, "the file")
@@ -183,10 +182,12 @@ def _build_document(data: dict[str, Any], catalogue: Catalogue) -> Document:
         value = data[section]
         if not isinstance(value, dict):
             raise ValueError(f"'{section}' must be an object")
-        _check_free_form(value, section, 0)
+        if section == "training":
+            # Refused at load, so that summary and export do not accept what train would
+            # refuse; first, so that a bad known setting is named as the setting it is.
+            check_settings(value)
+        check_json_value(value, section, MAX_DEPTH)
         setattr(doc, section, value)
-    # Refused at load, so that summary and export do not accept what train would refuse.
-    check_settings(doc.training)
 
     seen_ids: set[str] = set()
     for key, kind in (("networks", NETWORK), ("groups", GROUP)):
@@ -297,14 +298,15 @@ def upgrade_node(catalogue: Catalogue, node: Any, where: str) -> None:
     a placeholder.
 
     Raises:
-        ValueError: the block version cannot be read, or the params nest too deeply or hold a
-            non-finite number; the message starts with ``where``. A block's ``migrate`` may
+        ValueError: the block version cannot be read, or the params are not values netbuilder
+            reads (:func:`netbuilder.core.jsonvalues.check_json_value`, the same check as
+            pasted params); the message starts with ``where``. A block's ``migrate`` may
             also raise on params it cannot convert.
     """
     spec = catalogue.get(node.type)
     if spec is None:
         # Unknown type: kept verbatim as a placeholder, so that nothing is lost on save.
-        _check_free_form(node.params, f"{where} params", 0)
+        check_json_value(node.params, f"{where} params", MAX_PARAM_DEPTH)
         return
     node.type = spec.type
     if node.type_version > spec.version:
@@ -316,7 +318,7 @@ def upgrade_node(catalogue: Catalogue, node: Any, where: str) -> None:
                              "longer be read")
         node.params = spec.migrate(node.type_version, node.params)
         node.type_version = spec.version
-    _check_free_form(node.params, f"{where} params", 0)
+    check_json_value(node.params, f"{where} params", MAX_PARAM_DEPTH)
     _fill_defaults(spec, node)
 
 
@@ -330,20 +332,6 @@ def _fill_defaults(spec: BlockSpec, node: Any) -> None:
         return
     for name, value in spec.default_params().items():
         node.params.setdefault(name, value)
-
-
-def _check_free_form(value: Any, where: str, depth: int) -> None:
-    """Refuses values JSON allows but a graph never needs: deep nesting, non-finite numbers."""
-    if depth > MAX_DEPTH:
-        raise ValueError(f"{where}: nested more than {MAX_DEPTH} levels deep")
-    if isinstance(value, dict):
-        for key, item in value.items():
-            _check_free_form(item, f"{where}.{key}", depth + 1)
-    elif isinstance(value, list):
-        for item in value:
-            _check_free_form(item, where, depth + 1)
-    elif isinstance(value, float) and not math.isfinite(value):
-        raise ValueError(f"{where}: holds a number too large to represent")
 
 
 def _check_keys(data: dict[str, Any], keys: tuple[str, ...], what: str) -> None:
@@ -415,96 +403,3 @@ def encode(doc: Document, source: str = "<document>") -> bytes:
     except (ValueError, TypeError, RecursionError) as error:
         reason = next(iter(str(error).splitlines()), "") or type(error).__name__
         raise GraphFileError(f"{source}: cannot be saved: {reason}") from None
-
-
-#: A temporary file of an atomic write this much older than the next write of the same file is
-#: the leftover of a killed save (a save in progress elsewhere is younger), and goes.
-STALE_TEMPORARY_SECONDS = 10 * 60
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Replaces ``path`` with ``data`` so that readers see the old or the new file, never half.
-
-    Raises:
-        GraphFileError: the file cannot be written (the old one, if any, is intact).
-    """
-    directory = path.parent if str(path.parent) else Path(".")
-    handle, temporary = None, None
-    try:
-        remove_stale_temporaries(path)
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=_temporary_prefix(path),
-                                             suffix=_TEMPORARY_SUFFIX)
-        with os.fdopen(handle, "wb") as stream:
-            handle = None
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        if path.exists():
-            os.chmod(temporary, path.stat().st_mode & 0o777)
-        else:
-            os.chmod(temporary, 0o666 & ~_umask())
-        os.replace(temporary, path)
-        temporary = None
-        _fsync_directory(directory)
-    except OSError as error:
-        raise GraphFileError(f"{path}: cannot be written ({error.strerror or error})") from None
-    except ValueError as error:  # a path no file system takes (an embedded NUL)
-        raise GraphFileError(f"{path!r}: cannot be written ({error})") from None
-    finally:
-        if handle is not None:
-            os.close(handle)
-        if temporary is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-
-
-_TEMPORARY_SUFFIX = ".tmp"
-
-
-def _temporary_prefix(path: Path) -> str:
-    return f".{path.name}."
-
-
-def remove_stale_temporaries(path: Path, max_age: float = STALE_TEMPORARY_SECONDS) -> list[Path]:
-    """Removes the temporary files that killed atomic writes of ``path`` left beside it.
-
-    Only plain files named as :func:`write_atomic` names them (``.NAME.xxxxxxxx.tmp``, the
-    random part as :func:`tempfile.mkstemp` makes it) and older than ``max_age`` seconds go:
-    another file's temporaries and a write in progress are left alone. Errors are ignored.
-
-    Returns:
-        The files removed.
-    """
-    directory = path.parent if str(path.parent) else Path(".")
-    pattern = re.compile(re.escape(_temporary_prefix(path)) + r"[a-z0-9_]{8}"
-                         + re.escape(_TEMPORARY_SUFFIX))
-    removed: list[Path] = []
-    now = time.time()
-    with contextlib.suppress(OSError), os.scandir(directory) as entries:
-        for entry in entries:
-            with contextlib.suppress(OSError):
-                if (pattern.fullmatch(entry.name) and entry.is_file(follow_symlinks=False)
-                        and now - entry.stat(follow_symlinks=False).st_mtime > max_age):
-                    os.unlink(entry.path)
-                    removed.append(Path(entry.path))
-    return removed
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _fsync_directory(directory: Path) -> None:
-    # The rename is durable only once the directory entry is on disk (POSIX).
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

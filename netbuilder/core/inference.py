@@ -258,9 +258,9 @@ class _Inferencer:
 
         ports = spec.input_ports(node.params)
         port_names = {port.name for port in ports}
-        for port in incoming:
-            if port not in port_names:
-                self.blame(node, f"has no input named '{port}' (a wire arrives there)")
+        for name in incoming:
+            if name not in port_names:
+                self.blame(node, f"has no input named '{name}' (a wire arrives there)")
         inputs: dict[str, TensorSpec] = {}
         blocked = False
         for port in ports:
@@ -310,7 +310,7 @@ class _Inferencer:
 
 def _topological_order(flat: FlatGraph) -> tuple[list[str], dict[str, str]]:
     """Flat ids in dependency order (ties kept in document order), and the nodes on cycles."""
-    digraph = nx.DiGraph()
+    digraph: nx.DiGraph[str] = nx.DiGraph()
     digraph.add_nodes_from(flat.nodes)
     digraph.add_edges_from((e.source, e.target) for e in flat.edges if e.source in flat.nodes
                            and e.target in flat.nodes)
@@ -330,7 +330,7 @@ def _topological_order(flat: FlatGraph) -> tuple[list[str], dict[str, str]]:
     return order, on_cycle
 
 
-def _describe_cycle(flat: FlatGraph, digraph: nx.DiGraph, component: list[str],
+def _describe_cycle(flat: FlatGraph, digraph: nx.DiGraph[str], component: list[str],
                     rank: dict[str, int]) -> str:
     """``a → b → a`` for one cycle of a strongly connected ``component`` (in rank order).
 
@@ -338,7 +338,7 @@ def _describe_cycle(flat: FlatGraph, digraph: nx.DiGraph, component: list[str],
     search runs on a copy built in document order and the cycle starts at its first node.
     """
     members = set(component)
-    ordered = nx.DiGraph()
+    ordered: nx.DiGraph[str] = nx.DiGraph()
     ordered.add_nodes_from(component)
     ordered.add_edges_from((e.source, e.target) for e in flat.edges
                            if e.source in members and e.target in members)
@@ -364,10 +364,10 @@ def _summarise_instances(graph: Graph, flat: FlatGraph, result: Analysis) -> Non
         if flat_node.type == "group_input" and flat_node.path.count(".") == 1:
             info.inputs[flat_node.path.split(".")[-1]] = flat_info.outputs[PASS_OUT]
     for (node_id, port), (flat_id, flat_port) in flat.outputs_of_instance.items():
-        flat_info = result.flat.get(flat_id)
-        if flat_info is not None and flat_port in flat_info.outputs:
+        inner = result.flat.get(flat_id)
+        if inner is not None and flat_port in inner.outputs:
             info = result.nodes.setdefault(node_id, NodeInfo())
-            info.outputs[port] = flat_info.outputs[flat_port]
+            info.outputs[port] = inner.outputs[flat_port]
 
 
 def _check_network_structure(doc: Document, graph: Graph, flat: FlatGraph,
@@ -382,7 +382,7 @@ def _check_network_structure(doc: Document, graph: Graph, flat: FlatGraph,
             graph.name, None,
             f"network '{graph.name}' has no Output block: add one to mark what it returns"))
         return
-    digraph = nx.DiGraph()
+    digraph: nx.DiGraph[str] = nx.DiGraph()
     digraph.add_nodes_from(flat.nodes)
     digraph.add_edges_from((e.source, e.target) for e in flat.edges)
     sinks = [n for n, f in flat.nodes.items()

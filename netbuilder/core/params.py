@@ -1,14 +1,16 @@
 """Typed block parameters: declaration, validation and JSON-safe values.
 
 A block declares its parameters once as :class:`ParamSpec` objects; the inspector builds its
-form from them, the file loader validates with them and the docs list them.
+form from them, the file loader validates with them and the docs list them. The training
+settings of a document (:mod:`netbuilder.core.training`) are declared and checked the same way.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from netbuilder.core.errors import ParamError
 
@@ -21,6 +23,7 @@ KINDS = {
     "str": "a text",
     "ints": "a list of integers",
     "int_or_ints": "an integer or a list of integers",
+    "floats": "a list of numbers",
 }
 
 # Keeps a hostile file from asking for a tensor of 10**30 elements or a 10,000-long shape.
@@ -41,12 +44,19 @@ class ParamSpec:
         minimum: smallest allowed value (for lists: of each element).
         maximum: largest allowed value (for lists: of each element).
         choices: the allowed names of a ``choice`` parameter.
-        length: for ``ints`` / ``int_or_ints``: the exact list length, or None for any.
+        length: for lists (``ints``, ``int_or_ints``, ``floats``): the exact length, or
+            None for any.
         title: the label in the inspector; defaults to the name with spaces.
-        min_length: for ``ints``: the fewest entries allowed.
+        min_length: for lists: the fewest entries allowed.
         enabled_when: the parameter matters only while each named ``choice`` parameter
             holds one of the listed values (the inspector greys it out otherwise), e.g.
             ``(("padding", ("explicit",)),)``.
+        minimum_open: ``minimum`` itself is refused (the value must be more than it).
+        maximum_open: ``maximum`` itself is refused (the value must be less than it).
+        largest: the largest magnitude of an integer (a block's sizes: :data:`MAX_INT`; a
+            seed or a count that reaches torch as an int64: more).
+        max_length: the longest ``str``, or None for no limit (a path).
+        noun: what messages call it (``parameter 'units' must be ...``).
     """
 
     name: str
@@ -60,6 +70,11 @@ class ParamSpec:
     title: str = ""
     min_length: int = 0
     enabled_when: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    minimum_open: bool = False
+    maximum_open: bool = False
+    largest: int = MAX_INT
+    max_length: int | None = MAX_STR
+    noun: str = "parameter"
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -85,27 +100,30 @@ class ParamSpec:
         check(value)
         return value
 
-    def _fail(self, message: str) -> None:
-        raise ParamError(f"parameter '{self.name}' {message}", self.name)
+    def _fail(self, message: str) -> NoReturn:
+        raise ParamError(f"{self.noun} '{self.name}' {message}", self.name)
 
     def _check_range(self, value: float) -> None:
-        if self.minimum is not None and value < self.minimum:
-            self._fail(f"must be at least {_fmt(self.minimum)}, got {_fmt(value)}")
-        if self.maximum is not None and value > self.maximum:
-            self._fail(f"must be at most {_fmt(self.maximum)}, got {_fmt(value)}")
+        low, high = self.minimum, self.maximum
+        if low is not None and (value <= low if self.minimum_open else value < low):
+            bound = "more than" if self.minimum_open else "at least"
+            self._fail(f"must be {bound} {_fmt(low)}, got {_fmt(value)}")
+        if high is not None and (value >= high if self.maximum_open else value > high):
+            bound = "less than" if self.maximum_open else "at most"
+            self._fail(f"must be {bound} {_fmt(high)}, got {_fmt(value)}")
 
     def _check_int(self, value: Any) -> None:
         if not _is_int(value):
             self._fail(f"must be an integer, got {_describe(value)}")
-        if abs(value) > MAX_INT:
+        if abs(value) > self.largest:
             self._fail(f"is too large ({_fmt(value)})")
         self._check_range(value)
 
     def _check_float(self, value: Any) -> None:
         if not (_is_int(value) or isinstance(value, float)):
             self._fail(f"must be a number, got {_describe(value)}")
-        if not math.isfinite(value):
-            self._fail("must be a finite number")
+        if not _finite(value):
+            self._fail(f"must be a finite number, got {_describe(value)}")
         self._check_range(value)
 
     def _check_bool(self, value: Any) -> None:
@@ -120,20 +138,28 @@ class ParamSpec:
     def _check_str(self, value: Any) -> None:
         if not isinstance(value, str):
             self._fail(f"must be a text, got {_describe(value)}")
-        if len(value) > MAX_STR:
-            self._fail(f"is longer than {MAX_STR} characters")
+        if self.max_length is not None and len(value) > self.max_length:
+            self._fail(f"is longer than {self.max_length} characters")
 
-    def _check_ints(self, value: Any) -> None:
+    def _check_list(self, value: Any, of: str) -> None:
         if not isinstance(value, list):
-            self._fail(f"must be a list of integers, got {_describe(value)}")
+            self._fail(f"must be a list of {of}, got {_describe(value)}")
         if self.length is not None and len(value) != self.length:
             self._fail(f"must have {self.length} entries, got {len(value)}")
         if len(value) > MAX_LIST:
             self._fail(f"has more than {MAX_LIST} entries")
         if len(value) < self.min_length:
             self._fail(f"must have at least {self.min_length} entries")
+
+    def _check_ints(self, value: Any) -> None:
+        self._check_list(value, "integers")
         for item in value:
             self._check_int(item)
+
+    def _check_floats(self, value: Any) -> None:
+        self._check_list(value, "numbers")
+        for item in value:
+            self._check_float(item)
 
     def _check_int_or_ints(self, value: Any) -> None:
         if isinstance(value, list):
@@ -150,7 +176,8 @@ class ParamIssue:
     message: str
 
 
-def validate_params(specs: tuple[ParamSpec, ...], params: dict[str, Any]) -> list[ParamIssue]:
+def validate_params(specs: tuple[ParamSpec, ...], params: Mapping[str, Any]
+                    ) -> list[ParamIssue]:
     """Checks a whole params dict against its specs: missing, unknown and bad values."""
     issues: list[ParamIssue] = []
     known = {spec.name: spec for spec in specs}
@@ -182,6 +209,13 @@ def as_tuple(value: int | list[int], length: int) -> tuple[int, ...]:
 
 def _copy(value: Any) -> Any:
     return list(value) if isinstance(value, list) else value
+
+
+def _finite(value: float) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer beyond any float (JSON allows 4,300 digits)
+        return False
 
 
 def _is_int(value: Any) -> bool:

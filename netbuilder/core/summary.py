@@ -69,7 +69,8 @@ def summary_dict(doc: Document, source: str | None = None) -> dict[str, Any]:
     """The ``summary --json`` object: networks with their nodes, then errors and warnings."""
     analyses = analyse_document(doc, ShapeCache())
     networks: dict[str, Any] = {}
-    errors, warnings = [], []
+    errors: list[dict[str, Any]] = []
+    warnings: list[dict[str, Any]] = []
     for name, analysis in analyses.items():
         rows = node_rows(doc, analysis)
         networks[name] = {

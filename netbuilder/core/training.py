@@ -1,18 +1,20 @@
-"""The rules of a document's training settings, in pure Python.
+"""The training settings of a document, declared as typed parameters, in pure Python.
 
-The file loader checks ``doc.training`` with them (a file with a bad setting is refused at
-load, naming the key), and ``netbuilder.train.settings.TrainingSettings`` checks itself with
-the same rules, so that the two never disagree. Keys not listed here (a recipe's own, a newer
-app's) are left alone.
+Each setting is a :class:`~netbuilder.core.params.ParamSpec`, the declaration block
+parameters use: kind, default, range, choices and help, checked by the same code. The file
+loader checks ``doc.training`` with them (a file with a bad setting is refused at load, naming
+the key), and ``netbuilder.train.settings.TrainingSettings`` takes its defaults from them and
+checks itself with them, so that the two never disagree. Keys not declared here (a recipe's
+own, a newer app's) are left alone.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-from netbuilder.core.errors import NetbuilderError
+from netbuilder.core.errors import NetbuilderError, ParamError
+from netbuilder.core.params import ParamSpec, default_params
 
 #: The recipes the engine trains; ``netbuilder.train.recipes.RECIPES`` has one class per name
 #: (a test keeps the two the same).
@@ -20,7 +22,7 @@ RECIPE_NAMES = ("classification", "regression", "perceptron", "language_model", 
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop")
 SCHEDULES = ("constant", "step", "cosine")
 DEVICES = ("auto", "cpu", "cuda", "mps")
-#: Whole-number settings reach torch as 64-bit integers (seeds, counts).
+#: Whole-number settings reach torch as 64-bit integers (seeds, counts), not as block sizes.
 MAX_INT = 2**63 - 1
 
 
@@ -32,90 +34,65 @@ class SettingsError(NetbuilderError, ValueError):
 
 
 def check_settings(values: Mapping[str, Any]) -> None:
-    """Checks the known settings present in ``values``, in a fixed order.
+    """Checks the known settings present in ``values``, in the order of :data:`SETTINGS`.
+
+    Lists are lists, as in the JSON file (``betas``: ``[0.9, 0.999]``).
 
     Raises:
         SettingsError: naming the first bad key, what it must be and what it holds.
     """
-    for key, check in _CHECKS.items():
+    for key, spec in _CHECKS.items():
         if key in values:
-            check(key, values[key])
+            try:
+                spec.validate(values[key])
+            except ParamError as error:
+                raise SettingsError(str(error)) from None
 
 
-def _fail(key: str, value: Any, expected: str) -> None:
-    raise SettingsError(f"training setting '{key}' must be {expected}, got {value!r}")
+def _setting(name: str, kind: str, default: Any, help: str, **rules: Any) -> ParamSpec:
+    return ParamSpec(name, kind, default, help, noun="training setting", **rules)
 
 
-def _is_real(value: Any) -> bool:
-    return (isinstance(value, (int, float)) and not isinstance(value, bool)
-            and math.isfinite(value))
+SETTINGS: tuple[ParamSpec, ...] = (
+    _setting("recipe", "choice", "classification", "What the run trains the network to do.",
+             choices=RECIPE_NAMES),
+    _setting("dataset", "str", "", "A built-in data set's name or a data file's path.",
+             max_length=None),
+    _setting("optimizer", "choice", "adam", "The optimizer.", choices=OPTIMIZERS),
+    _setting("lr", "float", 0.001, "The learning rate.", minimum=0.0, minimum_open=True),
+    _setting("momentum", "float", 0.9, "SGD's and RMSprop's momentum.", minimum=0.0,
+             maximum=1.0, maximum_open=True),
+    _setting("betas", "floats", [0.9, 0.999], "Adam's two averaging factors.", length=2,
+             minimum=0.0, maximum=1.0, maximum_open=True),
+    _setting("weight_decay", "float", 0.0, "L2 penalty on the weights.", minimum=0.0),
+    _setting("schedule", "choice", "constant", "How the learning rate changes over epochs.",
+             choices=SCHEDULES),
+    _setting("step_size", "int", 10, "Epochs between steps of the step schedule.", minimum=1,
+             largest=MAX_INT),
+    _setting("gamma", "float", 0.1, "The step schedule's factor.", minimum=0.0,
+             minimum_open=True, maximum=1.0),
+    _setting("grad_clip", "float", 0.0, "Largest gradient norm (0: no clipping).",
+             minimum=0.0),
+    _setting("batch_size", "int", 32, "Samples per step.", minimum=1, largest=MAX_INT),
+    _setting("epochs", "int", 10, "Passes over the training data.", minimum=1,
+             largest=MAX_INT),
+    _setting("validation_split", "float", 0.0,
+             "The share of the training data held out for validation.", minimum=0.0,
+             maximum=1.0, maximum_open=True),
+    _setting("drop_last", "bool", False,
+             "Drop each epoch's last partial batch (keeps CUDA-graph shapes static)."),
+    _setting("seed", "int", 0, "Seeds the weights, the shuffle and dropout.", minimum=0,
+             largest=MAX_INT),
+    _setting("device", "choice", "auto", "Where to train.", choices=DEVICES),
+    _setting("bf16", "bool", False, "bfloat16 autocast."),
+    _setting("channels_last", "bool", False, "Channels-last memory format for images."),
+)
+
+#: Each setting's spec by name (what check_settings walks).
+_CHECKS: dict[str, ParamSpec] = {spec.name: spec for spec in SETTINGS}
 
 
-def _choice(choices: tuple[str, ...]) -> Callable[[str, Any], None]:
-    def check(key: str, value: Any) -> None:
-        if not isinstance(value, str) or value not in choices:
-            _fail(key, value, "one of " + ", ".join(choices))
-    return check
 
-
-def _text(key: str, value: Any) -> None:
-    if not isinstance(value, str):
-        _fail(key, value, "a data set name (text)")
-
-
-def _flag(key: str, value: Any) -> None:
-    if not isinstance(value, bool):
-        _fail(key, value, "true or false")
-
-
-def _integer(low: int) -> Callable[[str, Any], None]:
-    def check(key: str, value: Any) -> None:
-        if (not isinstance(value, int) or isinstance(value, bool)
-                or not low <= value <= MAX_INT):
-            _fail(key, value, f"a whole number >= {low}")
-    return check
-
-
-def _number(low: float, high: float | None = None, low_open: bool = False,
-            high_open: bool = False) -> Callable[[str, Any], None]:
-    left, right = "(" if low_open else "[", ")" if high_open else "]"
-    span = (f"in {left}{low}, {high}{right}" if high is not None
-            else (f"> {low}" if low_open else f">= {low}"))
-
-    def check(key: str, value: Any) -> None:
-        ok = _is_real(value) and (value > low if low_open else value >= low)
-        if ok and high is not None:
-            ok = value < high if high_open else value <= high
-        if not ok:
-            _fail(key, value, f"a number {span}")
-    return check
-
-
-def _betas(key: str, value: Any) -> None:
-    # A tuple in TrainingSettings, a list in the JSON file.
-    if (not isinstance(value, (tuple, list)) or len(value) != 2
-            or not all(_is_real(b) and 0.0 <= b < 1.0 for b in value)):
-        _fail(key, value, "two numbers in [0, 1), e.g. [0.9, 0.999]")
-
-
-_CHECKS: dict[str, Callable[[str, Any], None]] = {
-    "recipe": _choice(RECIPE_NAMES),
-    "dataset": _text,
-    "optimizer": _choice(OPTIMIZERS),
-    "lr": _number(0.0, low_open=True),
-    "momentum": _number(0.0, 1.0, high_open=True),
-    "betas": _betas,
-    "weight_decay": _number(0.0),
-    "schedule": _choice(SCHEDULES),
-    "step_size": _integer(1),
-    "gamma": _number(0.0, 1.0, low_open=True),
-    "grad_clip": _number(0.0),
-    "batch_size": _integer(1),
-    "epochs": _integer(1),
-    "validation_split": _number(0.0, 1.0, high_open=True),
-    "drop_last": _flag,
-    "seed": _integer(0),
-    "device": _choice(DEVICES),
-    "bf16": _flag,
-    "channels_last": _flag,
-}
+def setting_defaults() -> dict[str, Any]:
+    """A fresh dict of every setting's default (lists as in the file)."""
+    return default_params(SETTINGS)

@@ -7,30 +7,32 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from netbuilder.compile.weights import WEIGHTS_FORMAT, read_torch_file
+from netbuilder.core.atomic import write_atomic
 from netbuilder.core.errors import GraphFileError
+from netbuilder.train.failures import TrainingError
 
 
 def save_checkpoint(path: str | os.PathLike[str], state: dict[str, Any]) -> None:
-    """Writes ``state`` to a temporary file in the same folder, fsyncs it, renames it over."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=target.parent)
+    """Writes ``state`` atomically (streamed to a temporary file beside ``path``, renamed over).
+
+    Missing folders are made. The previous checkpoint stays whole until the new one is.
+
+    Raises:
+        TrainingError: the file cannot be written (a full disk, a folder without permission);
+            the run ends with that message instead of a traceback.
+    """
     try:
-        with os.fdopen(fd, "wb") as handle:
-            torch.save(state, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        write_atomic(path, lambda stream: torch.save(state, stream), make_parents=True)
+    except GraphFileError as error:
+        raise TrainingError(f"the checkpoint {error}",
+                            "Free some disk space, or save checkpoints to a folder that can "
+                            "be written.") from None
 
 
 def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:

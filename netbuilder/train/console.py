@@ -15,14 +15,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
 import torch
 
 from netbuilder.compile.builder import describe_errors
 from netbuilder.compile.weights import weights_payload
+from netbuilder.core.atomic import write_atomic
 from netbuilder.core.errors import GraphError, NetbuilderError, printable
-from netbuilder.core.fileformat import write_atomic
 from netbuilder.core.graph import Document
 from netbuilder.core.inference import analyse
 from netbuilder.train.checkpoint import load_checkpoint
@@ -170,7 +170,7 @@ def check_graph(doc: Document, settings: TrainingSettings, network: str) -> None
         where = f"{doc.path}: " if doc.path else ""
         graph = doc.graphs.get(blocker.graph or "")
         node = graph.nodes.get(blocker.node or "") if graph is not None else None
-        if node is not None:
+        if graph is not None and node is not None:
             where += f"network '{graph.name}', node {node.name}: "
         raise GraphError(where + blocker.message)
 
@@ -230,18 +230,16 @@ def keep_checkpoint(checkpoint: Path, name: str, folders: list[Path | None]) -> 
             continue
         target = folder / name
         try:
-            with tempfile.NamedTemporaryFile(dir=folder, prefix=f".{name}.", suffix=".tmp",
-                                             delete=False) as handle:
-                staging = Path(handle.name)
-            try:
-                shutil.copyfile(checkpoint, staging)
-                os.replace(staging, target)
-            finally:
-                staging.unlink(missing_ok=True)
-        except OSError:
+            write_atomic(target, lambda stream: _copy_into(checkpoint, stream))
+        except NetbuilderError:
             continue
         return target
     return None
+
+
+def _copy_into(source: Path, stream: BinaryIO) -> None:
+    with source.open("rb") as handle:
+        shutil.copyfileobj(handle, stream)
 
 
 def _report_kept(kept: Path | None, out: IO[str]) -> None:
@@ -281,11 +279,8 @@ def _data_folder(data: str) -> Path | None:
 
 def save_weights(checkpoint: Path, target: Path) -> None:
     """Writes the trained networks' weights as a netbuilder weights file (atomically)."""
-    networks = load_checkpoint(checkpoint)["networks"]
-    with tempfile.TemporaryDirectory() as folder:
-        staging = Path(folder) / "weights.pt"
-        torch.save(weights_payload(networks), staging)
-        write_atomic(target, staging.read_bytes())
+    payload = weights_payload(load_checkpoint(checkpoint)["networks"])
+    write_atomic(target, lambda stream: torch.save(payload, stream))
 
 
 class _Progress:

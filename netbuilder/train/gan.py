@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F  # noqa: N812 (the usual spelling)
 from torch import fx
 
-from netbuilder.compile import compile_network
+from netbuilder.compile import CompiledParts, compile_network
 from netbuilder.core.tensor import format_shape
 from netbuilder.train.events import Finished, Probe, Samples
 from netbuilder.train.failures import TrainingError
@@ -62,11 +62,12 @@ class GanRun(Run):
                  initial_weights: str | os.PathLike[str] | None = None) -> None:
         super().__init__(settings, resume, initial_weights)
         g_name, d_name = network_names(doc, settings)
-        self.generator = compile_network(doc, g_name).to(self.device)
-        self.discriminator = compile_network(doc, d_name).to(self.device)
+        generator, discriminator = compile_network(doc, g_name), compile_network(doc, d_name)
+        self.generator = generator.module.to(self.device)
+        self.discriminator = discriminator.module.to(self.device)
         self.networks = {g_name: self.generator, d_name: self.discriminator}
-        self.latent = self._latent_shape(doc.network(g_name))
-        self._check_shapes(doc.network(d_name))
+        self.latent = self._latent_shape(generator.parts, doc.network(g_name))
+        self._check_shapes(discriminator.parts, doc.network(d_name))
         self.d_outputs_probabilities = _ends_in_sigmoid(doc.network(d_name))
         self.real = self._prepare(dataset, doc.network(g_name))
         self.samples = int(self.real.shape[0])
@@ -94,8 +95,8 @@ class GanRun(Run):
 
     # ----------------------------------------------------------------------------------------
     # Set-up checks
-    def _latent_shape(self, graph: Graph) -> tuple[int, ...]:
-        name, shape = _only_input(self.generator, graph, "the generator", "the noise")
+    def _latent_shape(self, parts: CompiledParts, graph: Graph) -> tuple[int, ...]:
+        name, shape = _only_input(parts, graph, "the generator", "the noise")
         wanted = self.settings.extra.get("latent_dim")
         if wanted is not None and shape != (wanted,):
             raise TrainingError(
@@ -104,9 +105,9 @@ class GanRun(Run):
                 "Make them agree: change latent_dim or the Input's shape.")
         return shape
 
-    def _check_shapes(self, discriminator: Graph) -> None:
-        name, self.image_shape = _only_input(self.discriminator, discriminator,
-                                             "the discriminator", "an image")
+    def _check_shapes(self, parts: CompiledParts, discriminator: Graph) -> None:
+        name, self.image_shape = _only_input(parts, discriminator, "the discriminator",
+                                             "an image")
         with torch.no_grad():
             fake = self.generator.eval()(torch.zeros((2, *self.latent), device=self.device))
             verdict = self.discriminator.eval()(
@@ -233,14 +234,14 @@ def _ends_in(graph: Graph, activation: str) -> bool:
     return source.type == activation or source.params.get("activation") == activation
 
 
-def _only_input(module: fx.GraphModule, graph: Graph, network: str, what: str
+def _only_input(parts: CompiledParts, graph: Graph, network: str, what: str
                 ) -> tuple[str, tuple[int, ...]]:
     """The name and shape of a network's one Input block.
 
     Raises:
         TrainingError: the network has more or fewer Inputs than one.
     """
-    inputs = module.parts.inputs
+    inputs = parts.inputs
     if len(inputs) != 1:
         raise TrainingError(f"{network} must have exactly one Input ({what}); it has "
                             f"{len(inputs)}", "Remove the extra Input blocks.")

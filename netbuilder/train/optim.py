@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from typing import Any
 
 import torch
 
@@ -24,7 +25,7 @@ def make_optimizer(params: Iterable[torch.nn.Parameter], settings: TrainingSetti
         device: where that learning-rate tensor lives (with ``capturable``).
     """
     lr: float | torch.Tensor = settings.lr
-    extra: dict[str, object] = {}
+    extra: dict[str, Any] = {}
     if capturable:
         lr = torch.tensor(settings.lr, dtype=torch.float32, device=device)
         extra = {"capturable": True, "foreach": True}

@@ -67,7 +67,8 @@ class Run:
         self.record_losses(1)
         self.optimizers: dict[str, torch.optim.Optimizer] = {}
         self.networks: dict[str, nn.Module] = {}
-        self.fast_path, self.fallback_reason = "eager", None
+        self.fast_path = "eager"
+        self.fallback_reason: str | None = None
 
     def record_losses(self, width: int) -> None:
         """Makes the device records of the losses: their sums and every step's values."""

@@ -25,7 +25,7 @@ from pathlib import Path
 from torch import fx
 
 from netbuilder.compile import pysource
-from netbuilder.compile.builder import compile_network
+from netbuilder.compile.builder import CompiledNetwork, compile_network
 from netbuilder.compile.codegen import (
     assemble,
     class_name_for,
@@ -37,7 +37,7 @@ from netbuilder.compile.codegen import (
 from netbuilder.compile.codegen_forward import ClassWriter, Naming
 from netbuilder.compile.codegen_source import HEADER_IMPORTS, definitions_source
 from netbuilder.compile.pysource import literal
-from netbuilder.core import fileformat
+from netbuilder.core.atomic import write_atomic
 from netbuilder.core.errors import NetbuilderError
 from netbuilder.core.graph import Document
 from netbuilder.core.inference import analyse
@@ -91,8 +91,9 @@ def training_script(doc: Document, network: str | None = None) -> str:
         raise ScriptExportError(f"the {recipe.name} recipe is not exported as a training "
                                 f"script: {recipe.script_refusal}")
     name = doc.network(network).name
-    module = compile_network(doc, name, with_losses=True)
-    split = _split(module, recipe)
+    compiled = compile_network(doc, name, with_losses=True)
+    module = compiled.module
+    split = _split(compiled, recipe)
     naming = Naming(module.graph, output_ports(doc, name))
     writer = ClassWriter(module, naming)
     classes = writer.classes([*split.model_nodes, *split.loss_nodes])
@@ -102,7 +103,7 @@ def training_script(doc: Document, network: str | None = None) -> str:
     class_name = class_name_for(name, taken)
     specs = input_specs(doc, name)
     returned = ", ".join(naming[n] for n in split.returns)
-    extra = len(split.returns) - len(module.parts.outputs)
+    extra = len(split.returns) - len(compiled.parts.outputs)
     model_doc = (f"Network {name!r}: forward returns {returned}" + (
         f" (the last {extra} for the losses; the exported model returns the others)"
         if extra else "") + ".")
@@ -133,7 +134,7 @@ def write_training_script(doc: Document, path: PathLike, network: str | None = N
     """
     path = Path(path)
     text = training_script(doc, network)
-    fileformat.write_atomic(path, text.encode("utf-8"))
+    write_atomic(path, text.encode("utf-8"))
     return path
 
 
@@ -151,11 +152,11 @@ def _ancestors(nodes: list[fx.Node]) -> set[fx.Node]:
     return seen
 
 
-def _split(module: fx.GraphModule, recipe: Recipe) -> _Split:
-    parts = module.parts
+def _split(compiled: CompiledNetwork, recipe: Recipe) -> _Split:
+    module, parts = compiled.module, compiled.parts
     nodes = list(module.graph.nodes)
     output = nodes[-1]
-    outputs, losses = output.args[0]  # type: ignore[misc]
+    outputs, losses = output.args[0]
     placeholders = {str(n.target): n for n in nodes if n.op == "placeholder"}
     model_inputs = [placeholders[p] for p in parts.inputs if p not in parts.targets]
     if len(model_inputs) != 1:

@@ -43,6 +43,7 @@ import operator
 import weakref
 from collections import OrderedDict
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
@@ -599,7 +600,8 @@ class StepSeries:
                 np.array([high_at], np.int64),
             )
         starts = np.arange(whole0, whole1, dtype=np.int64) * block
-        pieces = [
+        # Each piece: unit starts, mins, maxima, and the indices of those (arrays or lists).
+        pieces: list[tuple[Any, Any, Any, Any, Any]] = [
             (
                 starts,
                 level.lows[whole0:whole1],
@@ -618,11 +620,11 @@ class StepSeries:
         if len(pieces) == 1:
             return pieces[0]
         kinds = (np.int64, np.float32, np.float32, np.int64, np.int64)
-        at, lows, highs, low_at, high_at = (
+        starts, lows, highs, lows_at, highs_at = (
             np.concatenate([np.asarray(piece[i], kind) for piece in pieces])
             for i, kind in enumerate(kinds)
         )
-        return at, lows, highs, low_at, high_at
+        return starts, lows, highs, lows_at, highs_at
 
     # ------------------------------------------------------------------------------------------
     # Smoothing

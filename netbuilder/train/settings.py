@@ -6,7 +6,14 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from netbuilder.core.graph import Document
-from netbuilder.core.training import DEVICES, OPTIMIZERS, SCHEDULES, SettingsError, check_settings
+from netbuilder.core.training import (
+    DEVICES,
+    OPTIMIZERS,
+    SCHEDULES,
+    SettingsError,
+    check_settings,
+    setting_defaults,
+)
 from netbuilder.train.recipes import RECIPES as _RECIPE_CLASSES
 from netbuilder.train.recipes import Recipe
 
@@ -14,6 +21,9 @@ __all__ = ["DEVICES", "OPTIMIZERS", "RECIPES", "SCHEDULES", "SettingsError", "Tr
 
 #: Recipes the engine trains (netbuilder.train.recipes describes each).
 RECIPES = tuple(_RECIPE_CLASSES)
+
+# Declared once, with their ranges, in netbuilder.core.training.SETTINGS.
+_DEFAULT = setting_defaults()
 
 
 @dataclass(frozen=True)
@@ -24,26 +34,26 @@ class TrainingSettings:
     are kept in ``extra`` and written back unchanged.
     """
 
-    recipe: str = "classification"
-    dataset: str = ""
-    optimizer: str = "adam"
-    lr: float = 0.001
-    momentum: float = 0.9
-    betas: tuple[float, float] = (0.9, 0.999)
-    weight_decay: float = 0.0
-    schedule: str = "constant"
-    step_size: int = 10
-    gamma: float = 0.1
-    grad_clip: float = 0.0
-    batch_size: int = 32
-    epochs: int = 10
-    validation_split: float = 0.0
+    recipe: str = _DEFAULT["recipe"]
+    dataset: str = _DEFAULT["dataset"]
+    optimizer: str = _DEFAULT["optimizer"]
+    lr: float = _DEFAULT["lr"]
+    momentum: float = _DEFAULT["momentum"]
+    betas: tuple[float, float] = tuple(_DEFAULT["betas"])  # a list in the file
+    weight_decay: float = _DEFAULT["weight_decay"]
+    schedule: str = _DEFAULT["schedule"]
+    step_size: int = _DEFAULT["step_size"]
+    gamma: float = _DEFAULT["gamma"]
+    grad_clip: float = _DEFAULT["grad_clip"]
+    batch_size: int = _DEFAULT["batch_size"]
+    epochs: int = _DEFAULT["epochs"]
+    validation_split: float = _DEFAULT["validation_split"]
     #: Drop the last partial batch of each epoch (lets CUDA-graph capture keep static shapes).
-    drop_last: bool = False
-    seed: int = 0
-    device: str = "auto"
-    bf16: bool = False
-    channels_last: bool = False
+    drop_last: bool = _DEFAULT["drop_last"]
+    seed: int = _DEFAULT["seed"]
+    device: str = _DEFAULT["device"]
+    bf16: bool = _DEFAULT["bf16"]
+    channels_last: bool = _DEFAULT["channels_last"]
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -99,6 +109,10 @@ class TrainingSettings:
     def validate(self) -> None:
         """Checks every key; raises SettingsError naming the first bad one.
 
-        The rules are netbuilder.core.training's, which the file loader applies too.
+        The rules are netbuilder.core.training's, which the file loader applies too; they
+        read the settings as the file holds them (``betas`` a list).
         """
-        check_settings({f.name: getattr(self, f.name) for f in fields(self) if f.name != "extra"})
+        settings = self.to_dict()
+        for key in self.extra:
+            del settings[key]  # a recipe's own keys: its own business
+        check_settings(settings)

@@ -8,7 +8,7 @@ to the run's :class:`~netbuilder.train.steplog.StepLog`: it never reads a value 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import torch
@@ -28,16 +28,18 @@ def autocast(device: torch.device, bf16: bool) -> contextlib.AbstractContextMana
     return torch.autocast(device.type, dtype=torch.bfloat16, cache_enabled=False)
 
 
-def supervised_forward(model: fx.GraphModule, weights: dict[str, float], device: torch.device,
+def supervised_forward(model: nn.Module, weights: Mapping[str, float], device: torch.device,
                        bf16: bool, *, with_parts: bool = False,
                        takes_target: bool = True) -> ForwardFn:
     """(x, y) -> (the graph's outputs, its losses as a float32 vector).
 
-    The vector's first value is the weighted sum of the loss blocks (what is trained); with
-    ``with_parts`` each loss block's own value follows, in ``model.parts.losses`` order.
-    Without ``takes_target`` (an autoencoder, whose losses read the Input itself) y is ignored.
+    ``model`` is compiled with losses; ``weights`` maps each of its loss blocks to its weight,
+    in the order of the compiled parts' ``losses``. The vector's first value is the weighted
+    sum of the loss blocks (what is trained); with ``with_parts`` each loss block's own value
+    follows, in that order. Without ``takes_target`` (an autoencoder, whose losses read the
+    Input itself) y is ignored.
     """
-    names = model.parts.losses
+    names = tuple(weights)
 
     def forward(x: torch.Tensor, y: torch.Tensor) -> tuple[tuple[torch.Tensor, ...],
                                                            torch.Tensor]:
@@ -82,7 +84,8 @@ def find_neuron(model: nn.Module) -> nn.Module:
         ValueError: the network has no such module or more than one trainable layer.
     """
     layers = [m for m in model.modules() if isinstance(getattr(m, "weight", None), nn.Parameter)]
-    if len(layers) != 1 or layers[0].weight.ndim != 2 or layers[0].weight.shape[0] != 1:
+    weight = layers[0].get_parameter("weight") if len(layers) == 1 else None
+    if weight is None or weight.ndim != 2 or weight.shape[0] != 1:
         raise ValueError("the perceptron recipe trains a network with exactly one Neuron "
                          f"(one output); this one has {len(layers)} layers with weights")
     return layers[0]

@@ -66,7 +66,8 @@ class SupervisedRun(Run):
         super().__init__(settings, resume, initial_weights)
         #: What the recipe asks of the run (netbuilder.train.recipes): read, never a name test.
         self.recipe = settings.recipe_spec
-        self.model = compile_network(doc, network, with_losses=True)
+        compiled = compile_network(doc, network, with_losses=True)
+        self.model, self.parts = compiled.module, compiled.parts
         self.graph = doc.network(network)
         self._check_roles()
         self.network_classes = _network_classes(doc, self.graph.name)
@@ -75,9 +76,10 @@ class SupervisedRun(Run):
         self.classes = self._class_count(dataset)
         self.model.to(self.device)
         if settings.channels_last and self.train_data.x.ndim == 4:
-            self.model.to(memory_format=torch.channels_last)
+            # Module.to takes memory_format; torch's overloads leave it out.
+            self.model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
         self.networks = {self.graph.name: self.model}
-        losses = self.model.parts.losses
+        losses = self.parts.losses
         self.part_names = tuple(losses) if len(losses) > 1 else ()
         self.record_losses(1 + len(self.part_names))
         weights = {name: float(self._loss_weight(name)) for name in losses}
@@ -94,7 +96,7 @@ class SupervisedRun(Run):
     # ----------------------------------------------------------------------------------------
     # Set-up checks
     def _check_roles(self) -> None:
-        parts = self.model.parts
+        parts = self.parts
         model_inputs = [n for n in parts.inputs if n not in parts.targets]
         if len(model_inputs) != 1:
             raise TrainingError("the network must have exactly one Input that feeds its "
@@ -135,11 +137,11 @@ class SupervisedRun(Run):
         self._missing_labels: dict[str, str] = dataset.meta.get("missing_labels", {})
         if val is None and self.settings.validation_split > 0:
             train, val = _split_off(train, self.settings.validation_split, self.settings.seed)
-        if train.x.shape[0] == 0:
+        prepared = self._prepare("train", train)  # None: no samples
+        if prepared is None:
             raise TrainingError(f"data set '{dataset.name}' has no training samples",
                                 "Choose another data set.")
-        return (self._prepare("train", train), self._prepare("validation", val),
-                self._prepare("test", dataset.test))
+        return (prepared, self._prepare("validation", val), self._prepare("test", dataset.test))
 
     def _prepare(self, what: str, split: DataSplit | _Raw | None) -> _Data | None:
         """Checks a split against the Input blocks (before any step) and moves it over."""
@@ -222,7 +224,8 @@ class SupervisedRun(Run):
         self.fallback_reason = reason
         if not self.recipe.gradient_step:
             neuron = find_neuron(self.model)
-            optimizer = torch.optim.SGD(neuron.parameters(), lr=settings.lr)
+            optimizer: torch.optim.Optimizer = torch.optim.SGD(neuron.parameters(),
+                                                               lr=settings.lr)
             self._restore_optimizer(optimizer)
             self.optimizers = {self.graph.name: optimizer}
             return perceptron_step(self.model, neuron, optimizer, data.x, data.y,
@@ -368,7 +371,7 @@ class SupervisedRun(Run):
         return outputs[0]
 
     def _loss_param(self, key: str) -> Any:
-        node = self.graph.node_by_name(self.model.parts.losses[0])
+        node = self.graph.node_by_name(self.parts.losses[0])
         return None if node is None else node.params.get(key)
 
     # ----------------------------------------------------------------------------------------
@@ -473,7 +476,8 @@ def as_images(values: torch.Tensor) -> Any:
     return values.clamp(0.0, 1.0).cpu().numpy()
 
 
-def _split_off(split: DataSplit, fraction: float, seed: int) -> tuple[_Raw, _Raw | None]:
+def _split_off(split: DataSplit | _Raw, fraction: float, seed: int
+               ) -> tuple[_Raw, _Raw | None]:
     """Holds out ``fraction`` of the samples (a seeded shuffle) as the validation split."""
     count = int(split.x.shape[0])
     held = round(count * fraction)

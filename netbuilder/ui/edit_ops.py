@@ -130,6 +130,7 @@ def group_selection(editor: DocumentWidget) -> None:
         return
     command = Group(graph, nodes)
     if editor.push(command):
+        assert command.instance_id is not None  # set when the command ran
         editor.open_graph(graph).canvas.select_nodes([command.instance_id])
         editor.show_status(f"Grouped as '{command.group_name}': double-click it to edit the "
                            "definition (every use follows).")
@@ -165,11 +166,11 @@ def auto_layout(editor: DocumentWidget) -> None:
     top = min(node.position[1] for node in graph.nodes.values())
     positions = layered_positions(graph)
     shift_y = top - min(y for _, y in positions.values())
-    moves = {}
+    moves: dict[str, tuple[tuple[float, float], tuple[float, float]]] = {}
     for node_id, (x, y) in positions.items():
         new = (snap(x + left), snap(y + shift_y))
-        if new != tuple(graph.nodes[node_id].position):
-            moves[node_id] = (tuple(graph.nodes[node_id].position), new)
+        if new != graph.nodes[node_id].position:
+            moves[node_id] = (graph.nodes[node_id].position, new)
     if moves:
         # A macro, because MoveNodes names itself after its blocks when it runs.
         editor.push(MacroCommand("Auto layout", [MoveNodes(graph_name, moves)]))
@@ -216,8 +217,8 @@ def align(editor: DocumentWidget, how: str) -> None:
                 centre = sum(r.center().y() for r in rects.values()) / len(rects)
                 y = snap(centre - (rects[node_id].center().y() - y), GRID)
             targets[node_id] = (x, y)
-    moves = {n: (tuple(graph.nodes[n].position), p) for n, p in targets.items()
-             if p != tuple(graph.nodes[n].position)}
+    moves = {n: (graph.nodes[n].position, p) for n, p in targets.items()
+             if p != graph.nodes[n].position}
     if moves:
         editor.push(MacroCommand(f"Align {how.replace('_', ' ')}",
                                  [MoveNodes(graph_name, moves)]))

@@ -59,8 +59,8 @@ class _BlockTree(QTreeWidget):
 
     def startDrag(self, supported: Qt.DropAction) -> None:
         item = self.currentItem()
-        type_id = item.data(0, _TYPE_ROLE) if item else None
-        if not type_id:
+        type_id = item.data(0, _TYPE_ROLE) if item is not None else None
+        if item is None or not type_id:
             return
         drag = QDrag(self)
         drag.setMimeData(block_mime_data(type_id))
@@ -152,11 +152,9 @@ class PaletteWidget(QWidget):
             head.setExpanded(True)
 
     def _theme_changed(self, _name: str) -> None:
-        expanded = {self.tree.topLevelItem(i).text(0) for i in range(self.tree.topLevelItemCount())
-                    if self.tree.topLevelItem(i).isExpanded()}
+        expanded = {head.text(0) for head in self._headings() if head.isExpanded()}
         self._fill_tree()
-        for index in range(self.tree.topLevelItemCount()):
-            head = self.tree.topLevelItem(index)
+        for head in self._headings():
             head.setExpanded(head.text(0) in expanded)
         self._search_action.setIcon(glyphs.search_icon())
         self._filter(self.search.text())
@@ -165,10 +163,15 @@ class PaletteWidget(QWidget):
     def items(self) -> list[QTreeWidgetItem]:
         """Every block item of the category tree (not the headings), in order."""
         found = []
-        for index in range(self.tree.topLevelItemCount()):
-            head = self.tree.topLevelItem(index)
-            found += [head.child(i) for i in range(head.childCount())]
+        for head in self._headings():
+            children = (head.child(i) for i in range(head.childCount()))
+            found += [child for child in children if child is not None]
         return found
+
+    def _headings(self) -> list[QTreeWidgetItem]:
+        """The category headings of the tree, in order."""
+        heads = (self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount()))
+        return [head for head in heads if head is not None]
 
     def item_for(self, type_id: str) -> QTreeWidgetItem | None:
         return next((i for i in self.items() if i.data(0, _TYPE_ROLE) == type_id), None)

@@ -137,8 +137,9 @@ def mark_invalid(widget: QWidget, invalid: bool) -> None:
     base = palette.color(QPalette.ColorRole.Base)
     tint = QColor(error)
     tint.setAlphaF(0.16 if theme.current().name == "dark" else 0.09)
-    mixed = QColor.fromRgbF(*(_blend(base.getRgbF()[i], tint.getRgbF()[i], tint.alphaF())
-                              for i in range(3)))
+    mixed = QColor.fromRgbF(*(_blend(under, over, tint.alphaF()) for under, over in zip(
+        (base.redF(), base.greenF(), base.blueF()), (tint.redF(), tint.greenF(), tint.blueF()),
+        strict=True)))
     for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
         palette.setColor(group, QPalette.ColorRole.Base, mixed)
         palette.setColor(group, QPalette.ColorRole.Highlight, error)
@@ -171,7 +172,7 @@ class SpinBox(QSpinBox):
         self.setCorrectionMode(QAbstractSpinBox.CorrectionMode.CorrectToPreviousValue)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
-    def validate(self, text: str, pos: int) -> object:
+    def validate(self, text: str, pos: int) -> tuple[QValidator.State, str, int]:
         try:
             value = parse_int(text)
         except UnfinishedError:
@@ -569,7 +570,7 @@ class TupleField(ParamField):
         self.link.setIconSize(QSize(16, 16))
         self.link.clicked.connect(lambda: self._set_linked(not self._linked))
         self.row.addWidget(self.link)
-        self._linked = False
+        self._linked: bool = False
         self._link_decided = False
         self._set_linked(False)
 

@@ -178,7 +178,9 @@ class ProblemsWidget(QWidget):
         self.tree.verticalScrollBar().setValue(scroll)
         for row, problem in enumerate(problems):
             if problem.key == selected:
-                self.tree.setCurrentItem(self.tree.topLevelItem(row))
+                item = self.tree.topLevelItem(row)
+                if item is not None:
+                    self.tree.setCurrentItem(item)
                 break
         else:
             self.tree.clearSelection()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QSettings, Signal
 from PySide6.QtWidgets import QMenu, QWidget
@@ -14,7 +15,7 @@ _KEY = "recent_files"
 
 
 def recent_files() -> list[Path]:
-    value = QSettings().value(_KEY, [])
+    value: Any = QSettings().value(_KEY, [])  # whatever the settings file holds
     if isinstance(value, str):  # QSettings returns a one-item list as a plain string
         value = [value]
     return [Path(p) for p in (value or []) if isinstance(p, str) and p]

@@ -31,6 +31,7 @@ from typing import Protocol
 from PySide6.QtCore import QLockFile, QObject, QStandardPaths, QTimer, Signal
 
 from netbuilder.core import fileformat
+from netbuilder.core.atomic import write_atomic
 from netbuilder.core.errors import GraphFileError, NetbuilderError
 from netbuilder.core.graph import Document
 from netbuilder.core.text import text_problem
@@ -111,8 +112,8 @@ class RecoverySession:
             except UnicodeEncodeError as error:
                 raise GraphFileError(f"{path}: cannot be written ({error.reason})") from None
         meta = {"original": str(original) if original else None, "title": title}
-        fileformat.write_atomic(_meta_path(path), json.dumps(meta).encode("utf-8"))
-        fileformat.write_atomic(path, data)
+        write_atomic(_meta_path(path), json.dumps(meta).encode("utf-8"))
+        write_atomic(path, data)
         return path
 
     def discard(self, key: str) -> None:

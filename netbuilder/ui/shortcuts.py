@@ -96,7 +96,9 @@ def shortcut_conflicts(window: QWidget) -> dict[str, list[str]]:
     objects: Iterable[QAction | QShortcut] = [*window.findChildren(QAction),
                                               *window.findChildren(QShortcut)]
     for obj in objects:
-        if obj.shortcutContext() == Qt.ShortcutContext.WidgetShortcut:
+        # QShortcut names it context(): shortcutContext() raised AttributeError on one.
+        context = obj.context() if isinstance(obj, QShortcut) else obj.shortcutContext()
+        if context == Qt.ShortcutContext.WidgetShortcut:
             continue
         label = obj.objectName() or (obj.text() if isinstance(obj, QAction) else "shortcut")
         for sequence in _sequences(obj):
@@ -187,7 +189,9 @@ class ShortcutsDialog(QDialog):
         found = {}
         for i in range(self.tree.topLevelItemCount()):
             header = self.tree.topLevelItem(i)
+            assert header is not None  # i < topLevelItemCount()
             for j in range(header.childCount()):
                 child = header.child(j)
+                assert child is not None
                 found[child.text(0)] = child.text(1)
         return found

@@ -80,7 +80,7 @@ def tutorial_rate(name: str, device: str, batch_size: int | None = None) -> floa
     x, y = make(torch.Generator().manual_seed(0), samples)
     doc, settings = _settings(name, batch_size)
     torch.manual_seed(0)
-    model = compile_network(doc, with_losses=True).to(device)
+    model = compile_network(doc, with_losses=True).module.to(device)
     optimizer = make_optimizer(model.parameters(), settings)
     loader = DataLoader(TensorDataset(x, y), batch_size=settings.batch_size, shuffle=True)
     elapsed = 0.0

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 import netbuilder
-from netbuilder.compile import compile_network, weights_dict
+from netbuilder.compile import CompiledNetwork, CompiledParts, compile_network, weights_dict
 from netbuilder.core.builder import GraphBuilder
 from tests.helpers import classifier_with_loss, mlp_document
 
@@ -26,14 +26,29 @@ def test_build_gives_an_fx_module_named_after_the_blocks() -> None:
 
 def test_losses_and_their_targets_are_left_out_of_the_model() -> None:
     model = netbuilder.build(classifier_with_loss())
-    assert model.parts.inputs == ("image",)
     assert "label" not in model.code
+    compiled = compile_network(classifier_with_loss())
+    assert compiled.parts == CompiledParts(inputs=("image",), outputs=("output1",))
+    assert "label" not in compiled.module.code
+
+
+def test_the_public_model_is_a_plain_graph_module_and_the_parts_travel_beside_it() -> None:
+    """Nothing is set onto the module: its type says all it has (and mypy can check it)."""
+    model = netbuilder.build(classifier_with_loss())
+    assert type(model).__mro__[1] is torch.fx.GraphModule
+    assert not hasattr(model, "parts")
+    compiled = compile_network(classifier_with_loss(), with_losses=True)
+    assert isinstance(compiled, CompiledNetwork)
+    assert isinstance(compiled.module, torch.fx.GraphModule)
+    assert not hasattr(compiled.module, "parts")
 
 
 def test_with_losses_takes_targets_and_returns_named_losses() -> None:
-    module = compile_network(classifier_with_loss(), with_losses=True)
-    assert module.parts.inputs == ("image", "label")
-    assert module.parts.targets == ("label",)
+    compiled = compile_network(classifier_with_loss(), with_losses=True)
+    assert compiled.parts.inputs == ("image", "label")
+    assert compiled.parts.targets == ("label",)
+    assert compiled.parts.losses == ("cross_entropy_loss1",)
+    module = compiled.module
     outputs, losses = module(torch.randn(4, 1, 4, 4), torch.tensor([0, 1, 2, 0]))
     assert outputs[0].shape == (4, 3)
     assert set(losses) == {"cross_entropy_loss1"}
@@ -68,7 +83,7 @@ def test_skip_connections_multi_output_and_several_outputs() -> None:
     encoded, weights = model(torch.randn(3, 6, 8))
     assert encoded.shape == (3, 6, 8)
     assert weights.shape == (3, 2, 6, 6)
-    assert model.parts.outputs == ("encoded", "attention_map")
+    assert compile_network(doc).parts.outputs == ("encoded", "attention_map")
 
 
 def test_several_networks_build_separately() -> None:

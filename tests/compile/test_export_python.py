@@ -14,7 +14,7 @@ import torch
 
 import netbuilder
 from netbuilder.blocks import CATALOGUE
-from netbuilder.compile import compile_network, weights_dict
+from netbuilder.compile import CompiledNetwork, compile_network, weights_dict
 from netbuilder.compile.codegen import CodegenError, python_source, write_python
 from netbuilder.core.blockspec import BlockSpec, Example
 from netbuilder.core.builder import GraphBuilder
@@ -57,11 +57,11 @@ def _load(source: str, name: str = "generated") -> ModuleType:
     return module
 
 
-def _inputs(module: torch.fx.GraphModule, doc: Document, network: str) -> list[torch.Tensor]:
+def _inputs(compiled: CompiledNetwork, doc: Document, network: str) -> list[torch.Tensor]:
     """A random batch for the compiled module's inputs (ids 0 and 1 for int64 inputs)."""
     graph = doc.network(network)
     tensors = []
-    for name in module.parts.inputs:
+    for name in compiled.parts.inputs:
         node = graph.node_by_name(name)
         assert node is not None
         shape = (BATCH, *node.params["shape"])
@@ -79,11 +79,12 @@ def _check_same_model(doc: Document, network: str, class_name: str) -> str:
     generated = _load(source)
     model = getattr(generated, class_name)()
     torch.manual_seed(0)
-    compiled = compile_network(doc, network).eval()
+    network_compiled = compile_network(doc, network)
+    compiled = network_compiled.module.eval()
     assert sorted(model.state_dict()) == sorted(compiled.state_dict())
     model.load_state_dict(compiled.state_dict(), strict=True)
     model.eval()
-    inputs = _inputs(compiled, doc, network)
+    inputs = _inputs(network_compiled, doc, network)
     with torch.no_grad():
         expected = compiled(*inputs)
         actual = model(*inputs)
@@ -163,7 +164,7 @@ def _isolated_env() -> dict[str, str]:
 def test_written_file_runs_alone_with_its_weights(tmp_path: Path) -> None:
     doc = netbuilder.load(example_path("mnist_cnn"))
     torch.manual_seed(1)
-    trained = compile_network(doc)
+    trained = compile_network(doc).module
     weights = tmp_path / "trained.pt"
     torch.save(weights_dict({"model": trained}), weights)
     out = tmp_path / "export" / "cnn.py"
@@ -201,7 +202,7 @@ def test_written_file_runs_alone_with_its_weights(tmp_path: Path) -> None:
 
 def test_weights_that_do_not_fit_write_nothing(tmp_path: Path) -> None:
     doc = mlp_document()
-    other = compile_network(mlp_document(hidden=5))
+    other = compile_network(mlp_document(hidden=5)).module
     weights = tmp_path / "other.pt"
     torch.save(weights_dict({"model": other}), weights)
     out = tmp_path / "model.py"

@@ -185,7 +185,7 @@ def _round_trip(module: nn.Module, inputs: list, example: tuple[torch.Tensor, ..
     torch.manual_seed(0)
     result = import_module(module, inputs, name="net")
     assert analyse(result.doc, "net").errors == []
-    compiled = compile_network(result.doc, "net")
+    compiled = compile_network(result.doc, "net").module
     compiled.load_state_dict(result.weights)  # strict
     module.eval()
     compiled.eval()
@@ -290,7 +290,7 @@ def test_a_mean_over_the_feature_map_becomes_a_global_average_pool(how: int) -> 
     result.doc.network("net").node_by_name("x").params["shape"] = [3, 17, 13]
     analysis = analyse(result.doc, "net")
     assert analysis.ok and analysis.nodes[pool.id].macs == 8 * 15 * 11
-    compiled = compile_network(result.doc, "net")
+    compiled = compile_network(result.doc, "net").module
     assert compiled(torch.randn(2, 3, 17, 13)).shape == (2, 2)
 
 

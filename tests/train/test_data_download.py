@@ -102,3 +102,12 @@ def test_file_url_fetch(tmp_path: Path) -> None:
     path = tmp_path / "blob.bin"
     path.write_bytes(b"abc")
     assert download.fetch(path.as_uri()) == b"abc"
+
+
+def test_a_cache_that_cannot_be_written_is_a_data_error(tiny_source: dict,
+                                                        tmp_path: Path) -> None:
+    folder = tmp_path / "cache" / "netbuilder" / "datasets"
+    folder.mkdir(parents=True)
+    (folder / "mnist").write_text("a file where the cache folder belongs")
+    with pytest.raises(DataError, match=r"mnist.* cannot be written"):
+        load_dataset("mnist", download=True)

@@ -148,7 +148,7 @@ def test_vae_model_returns_what_its_losses_read() -> None:
     with torch.no_grad():
         reconstruction, mu, logvar = model(x)
         torch.testing.assert_close(reconstruction, compiled(x), rtol=0.0, atol=1e-6)
-        losses = netbuilder.compile.compile_network(doc, with_losses=True)
+        losses = netbuilder.compile.compile_network(doc, with_losses=True).module
         losses.load_state_dict(compiled.state_dict())
         _, parts = losses.eval()(x)
     graph = doc.network()

@@ -165,7 +165,7 @@ def test_vae_learns_with_both_losses_and_shows_reconstructions_and_prior_samples
 
 def test_latent_decoder_is_the_part_after_the_sampling_block() -> None:
     doc = netbuilder.load(example_path("vae_mnist"))
-    model = compile_network(doc, with_losses=True).eval()
+    model = compile_network(doc, with_losses=True).module.eval()
     decoder = latent_decoder(model, output_nodes(model)[0])
     assert decoder is not None
     z = torch.randn(5, 20)
@@ -176,5 +176,5 @@ def test_latent_decoder_is_the_part_after_the_sampling_block() -> None:
     with torch.no_grad():
         model.get_submodule("pixels").bias.add_(1.0)
     assert not torch.equal(decoder(z), expected)
-    plain = compile_network(classifier_with_loss(), with_losses=True)
+    plain = compile_network(classifier_with_loss(), with_losses=True).module
     assert latent_decoder(plain, output_nodes(plain)[0]) is None

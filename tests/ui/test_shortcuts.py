@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtWidgets import QApplication, QWidget
 
 from netbuilder import resources
 from netbuilder.ui.actions import ACTIONS
@@ -203,3 +204,18 @@ def test_f1_lists_the_shortcuts_generated_from_the_actions(qtbot: Any,
 def test_help_menu_offers_the_shortcuts(window: MainWindow) -> None:
     texts = [a.text() for a in window.menus["Help"].actions()]
     assert "&Keyboard Shortcuts" in texts
+
+
+def test_shortcut_objects_count_like_actions_unless_widget_local(qtbot: Any) -> None:
+    """A QShortcut (context(), not shortcutContext()) is read without raising."""
+    widget = QWidget()
+    qtbot.addWidget(widget)
+    action = QAction("Open", widget)
+    action.setObjectName("open")
+    action.setShortcut(QKeySequence("Ctrl+K"))
+    widget.addAction(action)
+    QShortcut(QKeySequence("Ctrl+K"), widget).setObjectName("find")
+    local = QShortcut(QKeySequence("Ctrl+K"), widget)
+    local.setObjectName("local")
+    local.setContext(Qt.ShortcutContext.WidgetShortcut)
+    assert shortcut_conflicts(widget) == {"Ctrl+K": ["find", "open"]}

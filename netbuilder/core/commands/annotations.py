@@ -56,7 +56,8 @@ class AddFrame(_JournalCommand):
                  text: str = "", color: str = "blue") -> None:
         super().__init__("Add frame")
         self.graph = graph
-        self.fields = {"title": title, "text": text, "rect": tuple(rect), "color": color}
+        self.fields: dict[str, Any] = {"title": title, "text": text, "rect": tuple(rect),
+                                       "color": color}
         _check_fields(self.fields)
         self.frame_id = ""
 

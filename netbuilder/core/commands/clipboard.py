@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import json
-import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -17,6 +16,7 @@ from netbuilder.core.commands.checks import Point, _add_batch, _label, _node_in,
 from netbuilder.core.errors import GraphError
 from netbuilder.core.fileformat import upgrade_node
 from netbuilder.core.graph import Document, Graph, Node
+from netbuilder.core.jsonvalues import MAX_PARAM_DEPTH, check_json_value, refuse_constant
 from netbuilder.core.serialize import edge_from_dict, edge_to_dict, node_from_dict, node_to_dict
 
 #: The ``format`` of a copied fragment (the clipboard holds it as JSON text).
@@ -65,7 +65,7 @@ def fragment_from_text(text: Any) -> dict[str, Any]:
         raise ValueError(f"clipboard text is too long to be a netbuilder fragment "
                          f"({len(text):,} characters)")
     try:
-        data = json.loads(text, parse_constant=_refuse_constant)
+        data = json.loads(text, parse_constant=refuse_constant)
     except RecursionError:
         raise ValueError("clipboard text is nested too deeply to be a netbuilder fragment") \
             from None
@@ -99,7 +99,7 @@ def check_fragment(data: Any) -> dict[str, Any]:
         if node.id in seen:
             raise ValueError(f"fragment: node id '{node.id}' is used twice")
         seen.add(node.id)
-        _check_json(node.params, f"node {node.id}: params", 0)
+        check_json_value(node.params, f"node {node.id}: params", MAX_PARAM_DEPTH)
         checked_nodes.append(node_to_dict(node))
     checked_edges = [edge_to_dict(edge_from_dict(item)) for item in edges]
     return copy.deepcopy({"format": FRAGMENT_FORMAT, "nodes": checked_nodes,
@@ -162,34 +162,6 @@ class Paste(_JournalCommand):
         x, y = node.position
         node.position = (x + self._offset[0], y + self._offset[1])
         return node
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number netbuilder accepts")
-
-
-#: How deep a pasted block's params may nest (real params are at most a list: depth 1).
-_MAX_PARAM_DEPTH = 8
-
-
-def _check_json(value: Any, where: str, depth: int) -> None:
-    """Refuses params that JSON allows but no block needs: deep nesting, odd numbers."""
-    if depth > _MAX_PARAM_DEPTH:
-        raise ValueError(f"{where}: nested more than {_MAX_PARAM_DEPTH} levels deep")
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise ValueError(f"{where}: keys must be texts")
-            _check_json(item, f"{where}.{key}", depth + 1)
-    elif isinstance(value, list):
-        for item in value:
-            _check_json(item, where, depth + 1)
-    elif isinstance(value, float) and not math.isfinite(value):
-        raise ValueError(f"{where}: holds a number too large to represent")
-    elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**63:
-        raise ValueError(f"{where}: holds an integer too large for any parameter")
-    elif value is not None and not isinstance(value, (str, int, float, bool)):
-        raise ValueError(f"{where}: holds a {type(value).__name__}, not a JSON value")
 
 
 def _json_type(value: Any) -> str:

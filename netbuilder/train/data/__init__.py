@@ -139,7 +139,7 @@ def _load_path(path: Path, shape: tuple[int, ...] | None, options: dict) -> Data
         return idx.load_idx_file(path, pixel_range(options.get("range", (0.0, 1.0)), path.name))
     if lower.endswith(".csv"):
         _options(str(path), options, frozenset({"label", "task", "delimiter"}))
-        return csvfile.load_csv(path, **options)  # type: ignore[arg-type]
+        return csvfile.load_csv(path, **options)
     if lower.endswith(".npy"):
         _options(str(path), options, frozenset())
         return arrays.load_npy(path)
@@ -148,7 +148,7 @@ def _load_path(path: Path, shape: tuple[int, ...] | None, options: dict) -> Data
         return arrays.load_npz(path)
     if lower.endswith((".txt", ".text", ".md")):
         _options(str(path), options, _TEXT_OPTIONS)
-        return text.load_text_file(path, shape, **options)  # type: ignore[arg-type]
+        return text.load_text_file(path, shape, **options)
     raise DataError(
         f"{path}: unknown kind of file; netbuilder reads IDX (MNIST), .csv, .npy, .npz, .txt "
         "and folders of images"

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from netbuilder.core.atomic import write_atomic
 from netbuilder.train.data.base import DataError
 
 #: Largest file fetched, in bytes (MNIST's largest is under 10 MB compressed).
@@ -90,20 +90,6 @@ def fetch(url: str) -> bytes:
     return data
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
 def _download_one(source: Source, name: str, md5: str, target: Path) -> None:
     problems = []
     for mirror in source.mirrors:
@@ -117,7 +103,7 @@ def _download_one(source: Source, name: str, md5: str, target: Path) -> None:
         if got != md5:
             problems.append(f"{url}: checksum {got}, expected {md5}")
             continue
-        _write_atomic(target, data)
+        write_atomic(target, data, error=DataError, make_parents=True)
         return
     raise DataError(f"could not download {name}: " + "; ".join(problems))
 
@@ -134,7 +120,8 @@ def ensure(name: str, *, download: bool = False, root: Path | None = None) -> Pa
         The folder, laid out like MNIST (train-images-idx3-ubyte.gz, ...).
 
     Raises:
-        DataError: unknown name, files missing (and download False), or every mirror failed.
+        DataError: unknown name, files missing (and download False), every mirror failed, or
+            the cache cannot be written.
     """
     if name not in SOURCES:
         raise DataError(f"no download for {name!r}; known: {', '.join(SOURCES)}")
