@@ -121,6 +121,53 @@ def test_an_incompatible_wire_is_refused_with_its_reason(qtbot: Any, chain: Docu
     assert target.verdict is None and scene.wire_gesture is None
 
 
+def test_a_wire_that_succeeds_leaves_no_message(qtbot: Any, loose: DocumentWidget) -> None:
+    # The pressed port was once judged as the wire's own target: every drag said "a wire
+    # joins an output to an input" in red, and the message stayed after the wire was drawn.
+    doc, view = loose.doc, loose.current_view
+    log = StatusLog(loose)
+    wire(qtbot, view, (_id(doc, "image"), "y"), (_id(doc, "flat"), "x"))
+    assert _ends(doc) == {("image", "y", "flat", "x")}
+    assert log.errors == []
+
+
+def test_a_refusal_shows_only_while_its_port_is_under_the_mouse(qtbot: Any, chain: DocumentWidget
+                                                                ) -> None:
+    doc, view = chain.doc, chain.current_view
+    log = StatusLog(chain)
+    viewport = view.viewport()
+    start = port_point(view, _id(doc, "label"), "y", output=True)
+    refusing = port_point(view, _id(doc, "fc"), "x", output=False)
+    qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
+    qtbot.mouseMove(viewport, (start + refusing) / 2)
+    assert log.messages == []
+    qtbot.mouseMove(viewport, refusing)
+    assert log.messages[-1][1] and "int64" in log.messages[-1][0]
+    # Away from the port, the refusal is taken back; the release on empty canvas says nothing.
+    empty = refusing + QPoint(0, 150)
+    qtbot.mouseMove(viewport, empty)
+    assert log.messages[-1] == ("", False)
+    count = len(log.messages)
+    qtbot.keyClick(viewport, Qt.Key.Key_Escape)
+    assert chain.current_scene.wire_gesture is None
+    assert log.messages[count:] == []
+
+
+def test_an_abandoned_refusal_is_cleared_when_the_gesture_ends(qtbot: Any, chain: DocumentWidget
+                                                               ) -> None:
+    doc, view = chain.doc, chain.current_view
+    log = StatusLog(chain)
+    viewport = view.viewport()
+    start = port_point(view, _id(doc, "label"), "y", output=True)
+    refusing = port_point(view, _id(doc, "fc"), "x", output=False)
+    qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
+    qtbot.mouseMove(viewport, (start + refusing) / 2)
+    qtbot.mouseMove(viewport, refusing)
+    assert log.errors
+    qtbot.keyClick(viewport, Qt.Key.Key_Escape)
+    assert log.messages[-1] == ("", False)
+
+
 def test_a_wire_that_would_make_a_cycle_is_refused(qtbot: Any, chain: DocumentWidget) -> None:
     doc, view = chain.doc, chain.current_view
     log = StatusLog(chain)
