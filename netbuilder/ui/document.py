@@ -35,7 +35,7 @@ from netbuilder.ui.canvas.geometry import (
     snap,
 )
 from netbuilder.ui.canvas.scene import CanvasScene, PortRef
-from netbuilder.ui.canvas.view import CanvasView
+from netbuilder.ui.canvas.view import VIEW_KEY, CanvasView
 from netbuilder.ui.undo import QtCommand
 
 #: Shape inference waits this long after the last edit (typing in a spin box is one run).
@@ -441,6 +441,7 @@ class DocumentWidget(QWidget):
         Raises:
             GraphFileError: the file cannot be written; the document stays modified.
         """
+        self.doc.view[VIEW_KEY] = {name: view.view_state() for name, view in self._views.items()}
         netbuilder.save(self.doc, path)
         self.path = path
         self.undo_stack.setClean()

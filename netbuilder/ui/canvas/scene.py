@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QKeyEvent, QTransform
 from PySide6.QtWidgets import (
     QGraphicsItem,
@@ -37,10 +37,16 @@ from netbuilder.ui.canvas.frame_item import FrameItem
 from netbuilder.ui.canvas.node_item import NodeItem, RerouteItem, shape_text
 from netbuilder.ui.canvas.overview import OVERVIEW_BELOW_ZOOM, OverviewLayer
 from netbuilder.ui.canvas.port_item import PortItem
+from netbuilder.ui.canvas.routing import Rect
+from netbuilder.ui.canvas.routing import window as routing_window
 from netbuilder.ui.canvas.wiring import WireGesture
 
 #: Where a wire being drawn starts: (node id, port name, True if it is an output port).
 PortRef = tuple[str, str, bool]
+
+#: Up to this many wires, every wire is routed again after blocks move (around where they
+#: are now); a larger graph routes only the wires of the blocks that moved.
+ROUTE_ALL_LIMIT = 200
 
 _EVENTS = ("node_added", "node_removed", "edge_added", "edge_removed", "params_changed",
            "node_moved", "node_renamed", "node_bypassed", "frame_added", "frame_removed",
@@ -104,6 +110,10 @@ class CanvasScene(QGraphicsScene):
         # per moved node (an edge between two moving nodes would be routed twice).
         self._moving = False
         self._moved_nodes: set[str] = set()
+        self._route_timer = QTimer(self)
+        self._route_timer.setSingleShot(True)
+        self._route_timer.setInterval(0)
+        self._route_timer.timeout.connect(self.route_all)
         #: Zoomed out below OVERVIEW_BELOW_ZOOM: the overview layer draws the graph.
         self.far = False
         self.overview: OverviewLayer | None = None
@@ -198,8 +208,41 @@ class CanvasScene(QGraphicsScene):
             source.body_rect().right(), source.body_rect().center().y()))
         end_pos = end.scene_anchor() if end else target.mapToScene(QPointF(
             0, target.body_rect().center().y()))
-        item.set_ends(start_pos, end_pos)
+        blocks, ends = self._blocks_near(start_pos, end_pos, (edge.source, edge.target))
+        item.set_ends(start_pos, end_pos, blocks, ends)
         self._invalidate_overview()
+
+    def _blocks_near(self, start: QPointF, end: QPointF, attached: tuple[str, str]
+                     ) -> tuple[list[Rect], list[Rect]]:
+        """The rectangles of the blocks a wire from ``start`` to ``end`` may have to go
+        around: the others, and its own ends. Reroute points are not obstacles: they are
+        part of other wires."""
+        left, top, right, bottom = routing_window((start.x(), start.y()), (end.x(), end.y()))
+        blocks: list[Rect] = []
+        ends: list[Rect] = []
+        for item in self.items(QRectF(left, top, right - left, bottom - top),
+                               Qt.ItemSelectionMode.IntersectsItemBoundingRect):
+            if not isinstance(item, NodeItem) or isinstance(item, RerouteItem):
+                continue
+            rect = item.mapRectToScene(item.body_rect())
+            box = (rect.left(), rect.top(), rect.right(), rect.bottom())
+            (ends if item.node.id in attached else blocks).append(box)
+        return sorted(blocks), sorted(ends)
+
+    def _schedule_routes(self) -> None:
+        """Blocks moved, came or went: wires that pass them are routed again once the
+        gesture or command is over (their own wires follow at once, see node_item_moved)."""
+        if len(self.edge_items) <= ROUTE_ALL_LIMIT and not self._route_timer.isActive():
+            self._route_timer.start()
+
+    def route_all(self) -> None:
+        """Routes every wire again (around the blocks where they are now)."""
+        self._route_timer.stop()
+        graph = self.graph
+        for edge_id in list(self.edge_items):
+            edge = graph.edges.get(edge_id)
+            if edge is not None:
+                self._route(edge)
 
     def node_item_moved(self, item: NodeItem) -> None:
         """Called by a node item whenever it moves: its wires follow."""
@@ -208,6 +251,7 @@ class CanvasScene(QGraphicsScene):
             self._moved_nodes.add(item.node.id)
             return
         self._route_wires_of([item.node.id])
+        self._schedule_routes()
 
     def _route_wires_of(self, node_ids: list[str] | set[str]) -> None:
         edges = self.graph.edges
@@ -276,8 +320,12 @@ class CanvasScene(QGraphicsScene):
     def content_rect(self) -> QRectF:
         """What there is to see: the blocks, frames and wires (fit and first look use it)."""
         rect = QRectF()
-        for item in (*self.node_items.values(), *self.edge_items.values()):
+        for item in self.node_items.values():
             rect = rect.united(item.sceneBoundingRect())
+        for edge in self.edge_items.values():
+            # The wire itself, not its paint bounds (which leave room for a label): a fit
+            # must not spend zoom on blank canvas.
+            rect = rect.united(edge.wire_path().boundingRect())
         for frame in self.frame_items.values():
             rect = rect.united(frame.mapRectToScene(frame.rect()))
         return rect
@@ -286,6 +334,7 @@ class CanvasScene(QGraphicsScene):
     def _on_node_added(self, graph: Graph, node: Node, index: int | None) -> None:
         if self._mine(graph):
             self._add_node_item(node)
+            self._schedule_routes()
         self._refresh_group_uses(graph)
 
     def _on_node_removed(self, graph: Graph, node: Node) -> None:
@@ -295,6 +344,7 @@ class CanvasScene(QGraphicsScene):
                 self.removeItem(item)
             self._edges_of.pop(node.id, None)
             self._invalidate_overview()
+            self._schedule_routes()
         self._refresh_group_uses(graph)
 
     def _on_edge_added(self, graph: Graph, edge: Edge, index: int | None) -> None:
@@ -516,6 +566,7 @@ class CanvasScene(QGraphicsScene):
         super().mouseReleaseEvent(event)
         if event.button() == Qt.MouseButton.LeftButton:
             self._commit_moves()
+            self._schedule_routes()  # wires that the moved blocks now lie on go around them
 
     def mouseDoubleClickEvent(self, event: QGraphicsSceneMouseEvent) -> None:
         event.accept()
