@@ -67,6 +67,7 @@ class CanvasView(QGraphicsView):
         # Fitting the graph at each resize, until the user zooms or pans (the first fit
         # can come before the window has its final size).
         self._fitting = False
+        self._started = False
         self._restored: dict[str, object] | None = None
         #: Called with a scene position when Tab asks for the quick-add popup.
         self.quick_add: Callable[[QPointF], None] | None = None
@@ -136,9 +137,8 @@ class CanvasView(QGraphicsView):
         """The first look at a graph: the view its file was saved with, else the whole of it
         (the layout folds a long network into bands so that the whole reads). Until the
         user zooms or pans, a resized window fits the graph again."""
-        saved = self.canvas.doc.view.get(VIEW_KEY, {})
-        state = saved.get(self.canvas.graph_name) if isinstance(saved, dict) else None
-        if not self.restore_state(state):
+        self._started = True
+        if not self.restore_state(self._saved_state()):
             self.fit()
             self._fitting = True
 
@@ -147,6 +147,9 @@ class CanvasView(QGraphicsView):
         """Where the view looks: ``{"zoom": 0.75, "centre": [x, y]}`` (for the file's view
         section). A restored view nobody moved gives back exactly what it was given, so
         that saving an unchanged document writes the same bytes."""
+        saved = self._saved_state()
+        if not self._started and isinstance(saved, dict):
+            return dict(saved)  # saved again before it was even shown
         centre = self.mapToScene(self.viewport().rect().center())
         state: dict[str, object] = {"zoom": round(self.zoom, 3),
                                     "centre": [round(centre.x()), round(centre.y())]}
@@ -154,6 +157,10 @@ class CanvasView(QGraphicsView):
         if restored is not None and _same_view(state, restored):
             return dict(restored)
         return state
+
+    def _saved_state(self) -> object:
+        saved = self.canvas.doc.view.get(VIEW_KEY, {})
+        return saved.get(self.canvas.graph_name) if isinstance(saved, dict) else None
 
     def restore_state(self, state: object) -> bool:
         """Shows what :meth:`view_state` gave; False (and no change) if ``state`` is not one."""
