@@ -307,17 +307,19 @@ class DocumentWidget(QWidget):
             if source is not None:
                 self._wire_new_block(scene, node_id, source)
             else:
-                self._insert_new_block(scene, node_id, into_edge)
+                self._insert_new_block(scene, node_id, into_edge, scene_pos)
         scene.select_nodes([node_id])
         return node_id
 
-    def _insert_new_block(self, scene: CanvasScene, node_id: str, edge_id: str | None) -> None:
-        """Puts a new block into a wire: all of it or (if refused) none of it."""
+    def _insert_new_block(self, scene: CanvasScene, node_id: str, edge_id: str | None,
+                          scene_pos: QPointF) -> None:
+        """Puts a new block into a wire (``edge_id``, or the wire under the cursor at
+        ``scene_pos``): all of it or (if refused) none of it."""
+        scene.show_insertion(None)
         if edge_id is not None and edge_id in scene.graph.edges:
             steps = scene.insert_into_wire(node_id, edge_id)
         else:
-            item = scene.node_items[node_id]
-            steps = scene.insertion_commands(node_id, item.sceneBoundingRect()) or []
+            steps = scene.insertion_commands(node_id, scene_pos) or []
         if steps:
             self.push(MacroCommand("Insert into wire", steps))
 

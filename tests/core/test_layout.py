@@ -84,7 +84,7 @@ def test_the_fold_follows_the_shape_of_the_view() -> None:
 
 
 def test_a_small_graph_is_not_folded() -> None:
-    doc, ids = _chain(3)
+    doc, _ = _chain(3)
     positions = layered_positions(doc.network())
     assert {y for _, y in positions.values()} == {0.0}
 

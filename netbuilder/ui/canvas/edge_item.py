@@ -99,8 +99,10 @@ def path_points(path: QPainterPath) -> list[Point]:
 
 
 def _curve_hits(curve: QPainterPath, block: Rect) -> bool:
-    if not curve.controlPointRect().intersects(QRectF(block[0], block[1], block[2] - block[0],
-                                                      block[3] - block[1])):
+    # By hand: QRectF.intersects says no for the flat box of a straight wire.
+    box = curve.controlPointRect()
+    if box.right() < block[0] or block[2] < box.left() or box.bottom() < block[1] \
+            or block[3] < box.top():
         return False
     return path_hits(path_points(curve), block)
 
@@ -146,6 +148,8 @@ class EdgeItem(WireLabelMixin, QGraphicsPathItem):
         self.edge_id = edge_id
         self.label = ""
         self.broken = False
+        #: A dragged block would go into this wire if let go now.
+        self.highlighted = False
         self.start = QPointF()
         self.end = QPointF()
         self._obstacles: tuple[tuple[Rect, ...], tuple[Rect, ...]] = ((), ())
@@ -178,6 +182,11 @@ class EdgeItem(WireLabelMixin, QGraphicsPathItem):
         """The wire's curve (without the copy that ``path()`` makes)."""
         return self._path
 
+    def set_highlighted(self, highlighted: bool) -> None:
+        if highlighted != self.highlighted:
+            self.highlighted = highlighted
+            self.update()
+
     def set_label(self, label: str, broken: bool = False) -> None:
         if (label, broken) != (self.label, self.broken):
             self.label, self.broken = label, broken
@@ -201,8 +210,13 @@ class EdgeItem(WireLabelMixin, QGraphicsPathItem):
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         hovered = bool(option.state & QStyle.StateFlag.State_MouseOver)
         zoom = option.levelOfDetailFromTransform(painter.worldTransform())
-        colour = colours.wire_selected if selected else colours.wire
-        if zoom < SIMPLE_BELOW_ZOOM:
+        colour = colours.wire_selected if selected or self.highlighted else colours.wire
+        if self.highlighted:
+            # The wire a dragged block would go into: thick, in the selection colour.
+            pen = QPen(colour, 5.0)
+            pen.setCosmetic(zoom < SIMPLE_BELOW_ZOOM)
+            pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        elif zoom < SIMPLE_BELOW_ZOOM:
             # Far away: a hairline as wide on screen at any zoom, cheap to stroke.
             pen = QPen(colour, 2.0 if selected else 1.0)
             pen.setCosmetic(True)

@@ -105,6 +105,8 @@ class CanvasScene(QGraphicsScene):
         self.wire_gesture: WireGesture | None = None
         self._press_positions: dict[str, QPointF] = {}
         self._frame_drag: tuple[FrameItem, QPointF, dict[str, QPointF]] | None = None
+        #: The wire a dragged block would go into if let go now (highlighted).
+        self._insertion_wire: EdgeItem | None = None
         self._edges_of: dict[str, set[str]] = {}
         # While the mouse drags a selection, wires are routed once per mouse move, not once
         # per moved node (an edge between two moving nodes would be routed twice).
@@ -555,6 +557,7 @@ class CanvasScene(QGraphicsScene):
         if self._moved_nodes:
             moved, self._moved_nodes = self._moved_nodes, set()
             self._route_wires_of(moved)
+            self._track_insertion(event.scenePos())
 
     def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:
         if self.wire_gesture is not None:
@@ -665,10 +668,14 @@ class CanvasScene(QGraphicsScene):
                 steps.append(EditFrame(self.graph_name, frame_item.frame.id, rect=rect))
         if not steps:
             return
-        if len(moves) == 1 and frame_drag is None:
+        wire, self._insertion_wire = self._insertion_wire, None
+        if wire is not None:
+            wire.set_highlighted(False)
+        if len(moves) == 1 and frame_drag is None and wire is not None \
+                and wire.edge_id in graph.edges:
             (node_id,) = moves
-            insert = self.insertion_commands(node_id, self.node_items[node_id].sceneBoundingRect())
-            if insert and self.editor.push(MacroCommand("Insert block into wire", steps + insert)):
+            insert = self.insert_into_wire(node_id, wire.edge_id)
+            if self.editor.push(MacroCommand("Insert block into wire", steps + insert)):
                 return
         # A frame's drag is a macro even for the frame alone: EditFrame merges with the
         # frame's previous edit, and a drag is a gesture of its own.
@@ -686,22 +693,47 @@ class CanvasScene(QGraphicsScene):
             if item is not None:
                 item.place(QPointF(*old))
 
-    def insertion_commands(self, node_id: str, area: QRectF) -> list[Command] | None:
-        """Commands that put a lone, unwired node into the wire under ``area`` (the wire
-        through the area's centre first), or None when there is no such wire or node."""
+    def insertion_commands(self, node_id: str, pos: QPointF) -> list[Command] | None:
+        """Commands that put a lone, unwired node into the wire under the cursor at ``pos``,
+        or None when there is no wire there or the node cannot go into one."""
+        if not self.can_go_into_wire(node_id):
+            return None
+        wire = self.wire_under(pos)
+        return self.insert_into_wire(node_id, wire.edge_id) if wire is not None else None
+
+    def can_go_into_wire(self, node_id: str) -> bool:
+        """Whether a node has no wires yet and has an input and an output to splice in."""
         graph = self.graph
-        node = graph.nodes[node_id]
-        if graph.edges_of(node_id):
-            return None
-        inputs, outputs = self.doc.input_ports(node), self.doc.output_ports(node)
-        if not inputs or not outputs:
-            return None
-        wires = [i for i in self.items(area) if isinstance(i, EdgeItem) and i.isVisible()]
-        if not wires:
-            return None
-        centre = area.center()
-        wires.sort(key=lambda w: not w.shape().contains(centre))
-        return self.insert_into_wire(node_id, wires[0].edge_id)
+        node = graph.nodes.get(node_id)
+        if node is None or graph.edges_of(node_id):
+            return False
+        return bool(self.doc.input_ports(node)) and bool(self.doc.output_ports(node))
+
+    def wire_under(self, pos: QPointF) -> EdgeItem | None:
+        """The wire whose line (give or take the width a click gets) is under ``pos``."""
+        for item in self.items(pos, Qt.ItemSelectionMode.IntersectsItemShape,
+                               Qt.SortOrder.DescendingOrder, QTransform()):
+            if isinstance(item, EdgeItem) and item.isVisible():
+                return item
+        return None
+
+    def show_insertion(self, wire: EdgeItem | None) -> None:
+        """Highlights the wire a block would go into if let go now (None: no wire)."""
+        if wire is self._insertion_wire:
+            return
+        if self._insertion_wire is not None and self._insertion_wire.scene() is self:
+            self._insertion_wire.set_highlighted(False)
+        self._insertion_wire = wire
+        if wire is not None:
+            wire.set_highlighted(True)
+
+    def _track_insertion(self, pos: QPointF) -> None:
+        """While one lone block is dragged: the wire under the cursor lights up, and the
+        release puts the block into it (and only into that one)."""
+        dragged = list(self._press_positions)
+        lone = len(dragged) == 1 and self._frame_drag is None and self.can_go_into_wire(
+            dragged[0])
+        self.show_insertion(self.wire_under(pos) if lone else None)
 
     def insert_into_wire(self, node_id: str, edge_id: str) -> list[Command]:
         """The commands that route wire ``edge_id`` through the node ``node_id``."""

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QLineF, QMimeData, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QDragEnterEvent,
+    QDragLeaveEvent,
     QDragMoveEvent,
     QDropEvent,
     QKeyEvent,
@@ -292,15 +293,33 @@ class CanvasView(QGraphicsView):
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:
         if event.mimeData().hasFormat(BLOCK_MIME):
             event.acceptProposedAction()
+            # The wire the block would go into lights up before the drop.
+            pos = self.mapToScene(event.position().toPoint())
+            splices = self._splices(_block_type(event.mimeData()))
+            self.canvas.show_insertion(self.canvas.wire_under(pos) if splices else None)
         else:
             event.ignore()
 
+    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:
+        self.canvas.show_insertion(None)
+        super().dragLeaveEvent(event)
+
+    def _splices(self, type_id: str) -> bool:
+        """Whether a new block of ``type_id`` has an input and an output (it can go into a
+        wire)."""
+        spec = self.canvas.doc.catalogue.get(type_id)
+        if spec is None:
+            return False
+        params = spec.default_params()
+        return bool(spec.input_ports(params)) and bool(spec.output_ports(params))
+
     def dropEvent(self, event: QDropEvent) -> None:
         data = event.mimeData()
+        self.canvas.show_insertion(None)
         if not data.hasFormat(BLOCK_MIME):
             event.ignore()
             return
-        type_id = bytes(data.data(BLOCK_MIME).data()).decode("utf-8", "replace")
+        type_id = _block_type(data)
         self.block_dropped.emit(type_id, self.mapToScene(event.position().toPoint()))
         event.acceptProposedAction()
 
@@ -313,6 +332,10 @@ class CanvasView(QGraphicsView):
         for step, colour in ((GRID * 2, colours.grid_minor), (GRID * 10, colours.grid_major)):
             painter.setPen(QPen(colour, 0))
             painter.drawLines(_grid_lines(rect, step))
+
+
+def _block_type(data: QMimeData) -> str:
+    return bytes(data.data(BLOCK_MIME).data()).decode("utf-8", "replace")
 
 
 def _is_number(value: object) -> bool:
