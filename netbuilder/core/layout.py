@@ -13,8 +13,9 @@ The steps:
    wire that skips layers keeps a row of its own in the layers it crosses, so that a branch
    or a residual connection gets its own lane instead of running through blocks.
 3. Bands: a long run of layers is cut into consecutive bands laid out one under the other,
-   like lines of text, with as many layers per band as gives the largest zoom at which the
-   whole graph fits the target viewport (by default the canvas of a 1366x768 window).
+   like lines of text: the fewest bands at which the whole graph fits the target viewport
+   (by default the canvas of a 1366x768 window) at a comfortable zoom, else as many as
+   make it fit largest.
 """
 
 from __future__ import annotations
@@ -46,8 +47,9 @@ DEFAULT_VIEWPORT = (850.0, 500.0)
 FIT_MARGIN = 24.0
 #: A fit is never enlarged beyond 100%: a small graph does not need more bands than rows.
 MAX_ZOOM = 1.0
-#: Up to this many layers every band width is weighed; beyond, one per count of bands.
-_EVERY_WIDTH_UP_TO = 64
+#: The fewest bands that fit at this zoom or more are enough (a four-block chain stays one
+#: row at 79% rather than fold for 100%); below it, the bands that fit largest.
+COMFORTABLE_ZOOM = 0.75
 
 Size = tuple[float, float]
 
@@ -83,6 +85,8 @@ def layered_positions(graph: Graph, origin: tuple[float, float] = (0.0, 0.0),
         width, height = fold.extent()
         zoom = min(MAX_ZOOM, (viewport[0] - 2 * FIT_MARGIN) / width,
                    (viewport[1] - 2 * FIT_MARGIN) / height)
+        if best is not None and best[0] >= COMFORTABLE_ZOOM:
+            break  # it reads well already: more bands would only cut the flow more often
         # The largest zoom wins; of equal ones, the fewest bands (the widest come first).
         if best is None or zoom > best[0] + 1e-9:
             best = (zoom, fold)
@@ -184,10 +188,10 @@ class _Fold:
 
 
 def _band_widths(layers: int) -> list[int]:
-    """The layers a band may hold, widest first."""
-    if layers <= _EVERY_WIDTH_UP_TO:
-        return list(range(max(layers, 1), 0, -1))
-    return sorted({-(-layers // bands) for bands in range(1, layers + 1)}, reverse=True)
+    """The layers a band may hold, widest first: for each count of bands, the even split
+    (nine layers in three bands are 3 + 3 + 3, never 4 + 4 + 1)."""
+    return sorted({-(-layers // bands) for bands in range(1, layers + 1)}, reverse=True) \
+        if layers else [1]
 
 
 def _fold(graph: Graph, layer: dict[str, int], parents: dict[str, list[str]],
