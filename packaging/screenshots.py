@@ -115,13 +115,16 @@ def render(shot: Shot, theme_name: str, out_dir: Path, size: tuple[int, int]) ->
     The theme must be applied already (:func:`render_all` does it once per theme: restyling
     the application is the slowest step).
     """
-    from PySide6.QtCore import QEvent
+    from PySide6.QtCore import QEvent, QSettings
     from PySide6.QtWidgets import QApplication
 
     from netbuilder import resources
     from netbuilder.ui.main_window import MainWindow
 
     app = QApplication.instance()
+    # Each shot starts from the default dock layout: the training shot's open Training dock
+    # would otherwise carry over (the window saves its layout when it closes).
+    QSettings().remove("window")
     window = MainWindow()
     try:
         window.resize(*size)
