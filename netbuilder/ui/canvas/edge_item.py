@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QStyle, QStyleOp
 
 from netbuilder.ui import theme
 from netbuilder.ui.canvas.geometry import NO_LABEL_BELOW_ZOOM, SIMPLE_BELOW_ZOOM
-from netbuilder.ui.canvas.routing import Point, Rect, path_hits, route
+from netbuilder.ui.canvas.routing import Point, Rect, Segment, path_hits, route
 
 #: How far below its ends a backward wire loops (it clears a block's height).
 BACKWARD_SAG = 110.0
@@ -68,16 +68,20 @@ def wire_path(start: QPointF, end: QPointF) -> QPainterPath:
 
 
 def routed_wire_path(start: QPointF, end: QPointF, blocks: Sequence[Rect] = (),
-                     ends: Sequence[Rect] = ()) -> QPainterPath:
-    """The wire from ``start`` to ``end``: its curve when that crosses none of ``blocks``
-    and runs forwards, else a route around ``blocks`` and its own ``ends`` (the blocks it
-    attaches to), else (no route found) the curve after all."""
+                     ends: Sequence[Rect] = (), taken: Sequence[Segment] = ()
+                     ) -> tuple[QPainterPath, list[Point] | None]:
+    """The wire from ``start`` to ``end``, and its corners when it is routed.
+
+    Its curve when that crosses none of ``blocks`` and runs forwards; else a route around
+    ``blocks`` and its own ``ends`` (the blocks it attaches to) that keeps off the ``taken``
+    runs of other routed wires; else (no route found) the curve after all.
+    """
     curve = wire_path(start, end)
     backwards = end.x() - start.x() < BACKWARDS
     if not backwards and not any(_curve_hits(curve, block) for block in blocks):
-        return curve
-    corners = route((start.x(), start.y()), (end.x(), end.y()), [*blocks, *ends])
-    return rounded_path(corners) if corners else curve
+        return curve, None
+    corners = route((start.x(), start.y()), (end.x(), end.y()), [*blocks, *ends], taken)
+    return (rounded_path(corners), corners) if corners else (curve, None)
 
 
 def rounded_path(points: Sequence[Point], radius: float = CORNER_RADIUS) -> QPainterPath:
@@ -152,7 +156,10 @@ class EdgeItem(WireLabelMixin, QGraphicsPathItem):
         self.highlighted = False
         self.start = QPointF()
         self.end = QPointF()
-        self._obstacles: tuple[tuple[Rect, ...], tuple[Rect, ...]] = ((), ())
+        self._obstacles: tuple[tuple[Rect, ...], tuple[Rect, ...], tuple[Segment, ...]] = (
+            (), (), ())
+        #: The corners of the wire when it is routed around blocks, else None (a curve).
+        self.corners: list[Point] | None = None
         self._hit_shape: QPainterPath | None = None
         # Qt asks for the bounding rect of every item on every repaint: computing it from
         # the path each time made a zoomed-out 1,000-block graph paint at half speed.
@@ -163,16 +170,17 @@ class EdgeItem(WireLabelMixin, QGraphicsPathItem):
         self.setZValue(0)
 
     def set_ends(self, start: QPointF, end: QPointF, blocks: Sequence[Rect] = (),
-                 ends: Sequence[Rect] = ()) -> None:
+                 ends: Sequence[Rect] = (), taken: Sequence[Segment] = ()) -> None:
         """Draws the wire from ``start`` to ``end``, around ``blocks`` (the other blocks
-        near it) and its own ``ends`` when it has to be routed (see :func:`routed_wire_path`)."""
-        obstacles = (tuple(blocks), tuple(ends))
+        near it) and its own ``ends``, off the ``taken`` runs of other routed wires, when it
+        has to be routed (see :func:`routed_wire_path`)."""
+        obstacles = (tuple(blocks), tuple(ends), tuple(taken))
         if (start == self.start and end == self.end and obstacles == self._obstacles
                 and not self.path().isEmpty()):
             return
         self.start, self.end, self._obstacles = start, end, obstacles
         self._hit_shape = None
-        path = routed_wire_path(start, end, blocks, ends)
+        path, self.corners = routed_wire_path(start, end, blocks, ends, taken)
         self.prepareGeometryChange()
         self._bounds = path.boundingRect().adjusted(-60, -14, 60, 14)
         self._path = path  # path() hands out a copy on each call

@@ -8,6 +8,10 @@ vertical channels that keep :data:`CLEARANCE` from every block, and enters its i
 from the left. The route is the shortest such path on the grid of block edges, with a cost
 for each bend, found by Dijkstra's algorithm.
 
+Wires routed earlier (``taken``) are kept apart from: each block edge offers a second
+channel :data:`LANE` further out, and running along a piece of another routed wire costs
+extra, so that two wires never share a line and read as one.
+
 Pure geometry on tuples, no Qt, so that it is cheap and tested on its own.
 """
 
@@ -20,6 +24,8 @@ from collections.abc import Sequence
 Point = tuple[float, float]
 #: A block's rectangle: (left, top, right, bottom).
 Rect = tuple[float, float, float, float]
+#: A straight run of a routed wire: (x1, y1, x2, y2), horizontal or vertical.
+Segment = tuple[float, float, float, float]
 
 #: The distance a routed wire keeps from every block.
 CLEARANCE = 16.0
@@ -27,19 +33,24 @@ CLEARANCE = 16.0
 STUB = 28.0
 #: What a bend costs, in scene units of length: fewer bends read better than a shorter wire.
 BEND_COST = 60.0
+#: The distance between two channels beside one block edge.
+LANE = 10.0
+#: What running along another routed wire costs, per unit of the length shared.
+SHARED_COST = 4.0
 #: How far around its ends a route may wander: blocks further away are not looked at.
 REACH = 260.0
 #: Beyond this many blocks in reach, a wire is not routed (it keeps its curve): the grid
 #: grows with the square of the blocks, and a graph that dense is beyond tidy wires anyway.
-MAX_OBSTACLES = 80
+MAX_OBSTACLES = 50
 
 _HORIZONTAL, _VERTICAL = 0, 1
 
 
-def route(start: Point, end: Point, obstacles: Sequence[Rect]) -> list[Point] | None:
+def route(start: Point, end: Point, obstacles: Sequence[Rect],
+          taken: Sequence[Segment] = ()) -> list[Point] | None:
     """The corners of an orthogonal path from ``start`` (an output port) to ``end`` (an
-    input port) that keeps clear of ``obstacles``, or None if there is none (or it would
-    be too costly to find)."""
+    input port) that keeps clear of ``obstacles`` and, where it can, off the ``taken``
+    runs of other wires; None if there is none (or it would be too costly to find)."""
     area = window(start, end)
     near = [r for r in obstacles if _overlaps(r, area)]
     if len(near) > MAX_OBSTACLES:
@@ -51,10 +62,11 @@ def route(start: Point, end: Point, obstacles: Sequence[Rect]) -> list[Point] | 
     if _blocked(first, inflated) or _blocked(last, inflated):
         return None
     xs = sorted({first[0], last[0], area[0], area[2],
-                 *(v for r in inflated for v in (r[0], r[2]))})
+                 *(v for r in inflated for v in (r[0], r[0] - LANE, r[2], r[2] + LANE))})
     ys = sorted({first[1], last[1], area[1], area[3],
-                 *(v for r in inflated for v in (r[1], r[3]))})
-    corners = _shortest(xs, ys, first, last, inflated)
+                 *(v for r in inflated for v in (r[1], r[1] - LANE, r[3], r[3] + LANE))})
+    near = [t for t in taken if _overlaps(_bounds(t), area)]
+    corners = _shortest(xs, ys, first, last, inflated, near)
     if corners is None:
         return None
     return _simplify([start, *corners, end])
@@ -67,7 +79,7 @@ def path_hits(points: Sequence[Point], rect: Rect) -> bool:
 
 # ----- the search -------------------------------------------------------------------------------
 def _shortest(xs: list[float], ys: list[float], first: Point, last: Point,
-              inflated: list[Rect]) -> list[Point] | None:
+              inflated: list[Rect], taken: list[Segment]) -> list[Point] | None:
     """Dijkstra over grid points, each state a point and the direction it was reached in."""
     column = {x: i for i, x in enumerate(xs)}
     row = {y: j for j, y in enumerate(ys)}
@@ -100,8 +112,10 @@ def _shortest(xs: list[float], ys: list[float], first: Point, last: Point,
             middle = ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
             if _blocked(middle, inflated):
                 continue  # neighbouring grid lines: a blocked middle means a blocked segment
-            total = cost + abs(b[0] - a[0]) + abs(b[1] - a[1]) + (
-                BEND_COST if direction != heading else 0.0)
+            length = abs(b[0] - a[0]) + abs(b[1] - a[1])
+            total = cost + length + (BEND_COST if direction != heading else 0.0)
+            if taken and _shared(middle, direction, taken):
+                total += SHARED_COST * length
             key = (nxt, direction)
             if total < best.get(key, float("inf")):
                 best[key] = total
@@ -125,6 +139,29 @@ def window(start: Point, end: Point) -> Rect:
     """The area a route from ``start`` to ``end`` stays in (and whose blocks it avoids)."""
     return (min(start[0], end[0]) - REACH, min(start[1], end[1]) - REACH,
             max(start[0], end[0]) + REACH, max(start[1], end[1]) + REACH)
+
+
+def segments(corners: Sequence[Point]) -> list[Segment]:
+    """The straight runs between a route's corners."""
+    return [(a[0], a[1], b[0], b[1]) for a, b in itertools.pairwise(corners)]
+
+
+def _bounds(segment: Segment) -> Rect:
+    x1, y1, x2, y2 = segment
+    return (min(x1, x2) - 1, min(y1, y2) - 1, max(x1, x2) + 1, max(y1, y2) + 1)
+
+
+def _shared(middle: Point, direction: int, taken: Sequence[Segment]) -> bool:
+    """Whether a step through ``middle`` runs along one of the ``taken`` runs."""
+    x, y = middle
+    for x1, y1, x2, y2 in taken:
+        if direction == _HORIZONTAL and abs(y1 - y) < 1 and abs(y2 - y) < 1 \
+                and min(x1, x2) < x < max(x1, x2):
+            return True
+        if direction == _VERTICAL and abs(x1 - x) < 1 and abs(x2 - x) < 1 \
+                and min(y1, y2) < y < max(y1, y2):
+            return True
+    return False
 
 
 def _overlaps(a: Rect, b: Rect) -> bool:

@@ -37,7 +37,7 @@ from netbuilder.ui.canvas.frame_item import FrameItem
 from netbuilder.ui.canvas.node_item import NodeItem, RerouteItem, shape_text
 from netbuilder.ui.canvas.overview import OVERVIEW_BELOW_ZOOM, OverviewLayer
 from netbuilder.ui.canvas.port_item import PortItem
-from netbuilder.ui.canvas.routing import Rect
+from netbuilder.ui.canvas.routing import Rect, Segment, segments
 from netbuilder.ui.canvas.routing import window as routing_window
 from netbuilder.ui.canvas.wiring import WireGesture
 
@@ -210,26 +210,33 @@ class CanvasScene(QGraphicsScene):
             source.body_rect().right(), source.body_rect().center().y()))
         end_pos = end.scene_anchor() if end else target.mapToScene(QPointF(
             0, target.body_rect().center().y()))
-        blocks, ends = self._blocks_near(start_pos, end_pos, (edge.source, edge.target))
-        item.set_ends(start_pos, end_pos, blocks, ends)
+        blocks, ends, taken = self._obstacles_near(item, start_pos, end_pos,
+                                                   (edge.source, edge.target))
+        item.set_ends(start_pos, end_pos, blocks, ends, taken)
         self._invalidate_overview()
 
-    def _blocks_near(self, start: QPointF, end: QPointF, attached: tuple[str, str]
-                     ) -> tuple[list[Rect], list[Rect]]:
-        """The rectangles of the blocks a wire from ``start`` to ``end`` may have to go
-        around: the others, and its own ends. Reroute points are not obstacles: they are
-        part of other wires."""
+    def _obstacles_near(self, wire: EdgeItem, start: QPointF, end: QPointF,
+                        attached: tuple[str, str]
+                        ) -> tuple[list[Rect], list[Rect], list[Segment]]:
+        """What a wire from ``start`` to ``end`` may have to go around: the rectangles of the
+        other blocks and of its own ends, and the runs of other routed wires (to keep off).
+        Reroute points are not obstacles: they are part of other wires."""
         left, top, right, bottom = routing_window((start.x(), start.y()), (end.x(), end.y()))
         blocks: list[Rect] = []
         ends: list[Rect] = []
+        taken: list[Segment] = []
         for item in self.items(QRectF(left, top, right - left, bottom - top),
                                Qt.ItemSelectionMode.IntersectsItemBoundingRect):
+            if isinstance(item, EdgeItem):
+                if item is not wire and item.corners and item.isVisible():
+                    taken += segments(item.corners)
+                continue
             if not isinstance(item, NodeItem) or isinstance(item, RerouteItem):
                 continue
             rect = item.mapRectToScene(item.body_rect())
             box = (rect.left(), rect.top(), rect.right(), rect.bottom())
             (ends if item.node.id in attached else blocks).append(box)
-        return sorted(blocks), sorted(ends)
+        return sorted(blocks), sorted(ends), sorted(taken)
 
     def _schedule_routes(self) -> None:
         """Blocks moved, came or went: wires that pass them are routed again once the
