@@ -4,11 +4,14 @@ Run from the repository root::
 
     python packaging/screenshots.py                       # into packaging/screenshots/
     python packaging/screenshots.py OUT_DIR --theme light --size 1366x768
+    python packaging/screenshots.py OUT_DIR --examples    # every example, to look at
 
-For each theme it writes ``mnist_cnn-<theme>.png`` (the CNN example, a block selected),
+For each theme it writes ``mnist_cnn-<theme>.png`` (the whole CNN example, a block selected),
 ``training-<theme>.png`` (the CNN trained a few epochs from the Training dock),
 ``gan_mnist-<theme>.png`` (the GAN's generator) and ``transformer_group-<theme>.png`` (the
-transformer example's encoder group opened). The window is grabbed with ``QWidget.grab()``
+transformer example's encoder group opened). With ``--examples`` it writes instead one
+``example-<name>-<theme>.png`` per bundled example, as it opens (fitted to the window): the
+pictures to look at after a change to the canvas or the layout. The window is grabbed with ``QWidget.grab()``
 under Qt's offscreen platform, which draws the same pixels as a real display. Settings of the
 user are not read: the script runs with Qt's test-mode folders, so the window has its default
 layout.
@@ -89,6 +92,18 @@ SHOTS = (
 )
 
 
+def _as_opened(window: object) -> None:
+    """Nothing to do: the example as it opens."""
+
+
+def example_shots() -> tuple[Shot, ...]:
+    """One shot per bundled example, as it opens."""
+    from netbuilder import resources
+
+    return tuple(Shot(f"example-{name}", name, _as_opened)
+                 for name in resources.list_examples())
+
+
 def _settle(app: object, rounds: int = 6) -> None:
     for _ in range(rounds):
         app.processEvents()  # type: ignore[attr-defined]
@@ -100,13 +115,16 @@ def render(shot: Shot, theme_name: str, out_dir: Path, size: tuple[int, int]) ->
     The theme must be applied already (:func:`render_all` does it once per theme: restyling
     the application is the slowest step).
     """
-    from PySide6.QtCore import QEvent
+    from PySide6.QtCore import QEvent, QSettings
     from PySide6.QtWidgets import QApplication
 
     from netbuilder import resources
     from netbuilder.ui.main_window import MainWindow
 
     app = QApplication.instance()
+    # Each shot starts from the default dock layout: the training shot's open Training dock
+    # would otherwise carry over (the window saves its layout when it closes).
+    QSettings().remove("window")
     window = MainWindow()
     try:
         window.resize(*size)
@@ -163,6 +181,8 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="dark or light (repeatable; default: both)")
     parser.add_argument("--size", default="x".join(map(str, DEFAULT_SIZE)),
                         help="window size, WIDTHxHEIGHT (default: %(default)s)")
+    parser.add_argument("--examples", action="store_true",
+                        help="every bundled example as it opens, instead of the README set")
     return parser.parse_args(argv)
 
 
@@ -184,7 +204,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parse(argv)
     width, _, height = args.size.partition("x")
     _application()
-    paths = render_all(args.out_dir, tuple(args.theme or THEMES), (int(width), int(height)))
+    shots = example_shots() if args.examples else SHOTS
+    paths = render_all(args.out_dir, tuple(args.theme or THEMES), (int(width), int(height)),
+                       shots)
     for path in paths:
         print(f"{path}  {path.stat().st_size // 1024} KB")
     return 0

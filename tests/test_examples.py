@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import itertools
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from netbuilder import resources
 from netbuilder.compile import compile_network
 from netbuilder.core import fileformat
 from netbuilder.core.inference import analyse
+from netbuilder.core.layout import estimated_block_size
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -105,11 +107,20 @@ def _target(doc: netbuilder.Document, network: str, name: str) -> torch.Tensor:
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED_PARAMS))
-def test_example_layout_reads_left_to_right_without_overlaps(name: str) -> None:
+def test_example_layout_reads_like_text_without_overlaps(name: str) -> None:
+    """Left to right within a band, bands one under the other, no block on another."""
     doc = netbuilder.load(resources.example_path(name))
     for graph in doc.graphs.values():
+        boxes = {}
+        for node in graph.nodes.values():
+            width, height = estimated_block_size(len(doc.input_ports(node)),
+                                                 len(doc.output_ports(node)))
+            x, y = node.position
+            boxes[node.id] = (x, y, x + width, y + height)
         for edge in graph.edges.values():
-            assert graph.nodes[edge.source].position[0] < graph.nodes[edge.target].position[0]
-        positions = [node.position for node in graph.nodes.values()]
-        assert len(set(positions)) == len(positions)
+            source, target = boxes[edge.source], boxes[edge.target]
+            # Rightwards, or on to a band further down.
+            assert source[0] < target[0] or source[3] < target[1]
+        for a, b in itertools.combinations(boxes.values(), 2):
+            assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]
         assert doc.metadata["title"] and doc.metadata["description"]

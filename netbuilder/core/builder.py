@@ -16,7 +16,7 @@ from typing import Any
 
 from netbuilder.core.errors import GraphError, ParamError
 from netbuilder.core.graph import NETWORK, Document, Edge, Graph, Node
-from netbuilder.core.layout import layered_positions
+from netbuilder.core.layout import estimated_block_size, layered_positions
 
 #: An output to wire from: a node (its only output port) or (node, port name).
 Source = Node | tuple[Node, str]
@@ -68,6 +68,12 @@ class GraphBuilder:
         return edge
 
     def layout(self, origin: tuple[float, float] = (0.0, 0.0)) -> None:
-        """Places every node with the layered left-to-right layout."""
-        for node_id, position in layered_positions(self.graph, origin).items():
+        """Places every node with the layered layout, folded to fit a 1366x768 window."""
+        sizes = {}
+        for node in self.graph.nodes.values():
+            spec = self.doc.catalogue.get(node.type)
+            sizes[node.id] = estimated_block_size(
+                len(self.doc.input_ports(node)), len(self.doc.output_ports(node)),
+                spec.title if spec is not None else node.type, node.name)
+        for node_id, position in layered_positions(self.graph, origin, sizes=sizes).items():
             self.graph.nodes[node_id].position = position

@@ -35,7 +35,7 @@ from netbuilder.ui.canvas.geometry import (
     snap,
 )
 from netbuilder.ui.canvas.scene import CanvasScene, PortRef
-from netbuilder.ui.canvas.view import CanvasView
+from netbuilder.ui.canvas.view import VIEW_KEY, CanvasView
 from netbuilder.ui.undo import QtCommand
 
 #: Shape inference waits this long after the last edit (typing in a spin box is one run).
@@ -307,17 +307,19 @@ class DocumentWidget(QWidget):
             if source is not None:
                 self._wire_new_block(scene, node_id, source)
             else:
-                self._insert_new_block(scene, node_id, into_edge)
+                self._insert_new_block(scene, node_id, into_edge, scene_pos)
         scene.select_nodes([node_id])
         return node_id
 
-    def _insert_new_block(self, scene: CanvasScene, node_id: str, edge_id: str | None) -> None:
-        """Puts a new block into a wire: all of it or (if refused) none of it."""
+    def _insert_new_block(self, scene: CanvasScene, node_id: str, edge_id: str | None,
+                          scene_pos: QPointF) -> None:
+        """Puts a new block into a wire (``edge_id``, or the wire under the cursor at
+        ``scene_pos``): all of it or (if refused) none of it."""
+        scene.show_insertion(None)
         if edge_id is not None and edge_id in scene.graph.edges:
             steps = scene.insert_into_wire(node_id, edge_id)
         else:
-            item = scene.node_items[node_id]
-            steps = scene.insertion_commands(node_id, item.sceneBoundingRect()) or []
+            steps = scene.insertion_commands(node_id, scene_pos) or []
         if steps:
             self.push(MacroCommand("Insert into wire", steps))
 
@@ -441,6 +443,7 @@ class DocumentWidget(QWidget):
         Raises:
             GraphFileError: the file cannot be written; the document stays modified.
         """
+        self.doc.view[VIEW_KEY] = {name: view.view_state() for name, view in self._views.items()}
         netbuilder.save(self.doc, path)
         self.path = path
         self.undo_stack.setClean()

@@ -22,7 +22,7 @@ from netbuilder.core.commands import (
     fragment_from_text,
     fragment_to_text,
 )
-from netbuilder.core.layout import layered_positions
+from netbuilder.core.layout import DEFAULT_VIEWPORT, layered_positions
 from netbuilder.ui.canvas.geometry import GRID, NODE_WIDTH, ROW_HEIGHT, snap
 from netbuilder.ui.document import DocumentWidget
 
@@ -155,7 +155,8 @@ def ungroup_selection(editor: DocumentWidget) -> None:
 
 
 def auto_layout(editor: DocumentWidget) -> None:
-    """Lays the graph out in layers, left to right, keeping it where it was."""
+    """Lays the graph out in layers, left to right, folded into bands that fit the view,
+    keeping it where it was."""
     graph_name = editor.current_graph
     if graph_name is None:
         return
@@ -164,7 +165,12 @@ def auto_layout(editor: DocumentWidget) -> None:
         return
     left = min(node.position[0] for node in graph.nodes.values())
     top = min(node.position[1] for node in graph.nodes.values())
-    positions = layered_positions(graph)
+    view, scene = editor.current_view, editor.current_scene
+    viewport = (float(view.viewport().width()), float(view.viewport().height())) \
+        if view is not None else DEFAULT_VIEWPORT
+    sizes = {node_id: (item.body_rect().width(), item.body_rect().height())
+             for node_id, item in scene.node_items.items()} if scene is not None else None
+    positions = layered_positions(graph, viewport=viewport, sizes=sizes)
     shift_y = top - min(y for _, y in positions.values())
     moves: dict[str, tuple[tuple[float, float], tuple[float, float]]] = {}
     for node_id, (x, y) in positions.items():

@@ -7,11 +7,9 @@ from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, QPointF, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import (
-    QColor,
     QFont,
     QFontMetrics,
     QIcon,
-    QLinearGradient,
     QPainter,
     QPainterPath,
     QPalette,
@@ -40,15 +38,11 @@ from netbuilder.ui import theme
 from netbuilder.ui.canvas.scene import CanvasScene, PortRef
 
 THUMBNAIL = QSize(264, 140)
-#: Thumbnails never shrink a network below this scale: a long chain shows its start, legibly,
-#: and fades out at the right edge instead of turning into a hairline.
-MIN_THUMBNAIL_SCALE = 0.25
 _PAD = 10
 CARD = QSize(THUMBNAIL.width() + 2 * _PAD, THUMBNAIL.height() + 112)
 _PATH_ROLE = Qt.ItemDataRole.UserRole
 _DESCRIPTION_ROLE = Qt.ItemDataRole.UserRole + 1
 _FOOTER_ROLE = Qt.ItemDataRole.UserRole + 2
-_FADE = 48
 
 
 class _ReadOnlyEditor:
@@ -81,18 +75,6 @@ class _ReadOnlyEditor:
         pass
 
 
-def _source_rect(items: QRectF, size: QSize) -> tuple[QRectF, bool]:
-    """The part of the scene to draw, and whether it was cropped on the right."""
-    rect = items.adjusted(-24, -24, 24, 24)
-    scale = min(size.width() / rect.width(), size.height() / rect.height())
-    if scale >= MIN_THUMBNAIL_SCALE:
-        return rect, False
-    scale = MIN_THUMBNAIL_SCALE
-    width, height = size.width() / scale, size.height() / scale
-    top = rect.center().y() - height / 2
-    return QRectF(rect.left(), top, min(width, rect.width()), height), width < rect.width()
-
-
 def render_thumbnail(doc: Document, size: QSize = THUMBNAIL, graph: str | None = None
                      ) -> QPixmap:
     """A picture of a network (default: the first), centred in ``size`` on the canvas colour."""
@@ -107,28 +89,19 @@ def render_thumbnail(doc: Document, size: QSize = THUMBNAIL, graph: str | None =
         items = scene.content_rect()
         if items.isEmpty():
             return pixmap
-        source, cropped = _source_rect(items, size)
+        # The whole network, never a cropped part: the layout folds a long one into bands,
+        # so that it keeps a shape that fits a card.
+        source = items.adjusted(-24, -24, 24, 24)
         painter = QPainter(pixmap)
         painter.setRenderHints(QPainter.RenderHint.Antialiasing
                                | QPainter.RenderHint.TextAntialiasing
                                | QPainter.RenderHint.SmoothPixmapTransform)
         scene.render(painter, QRectF(0, 0, size.width(), size.height()), source,
                      Qt.AspectRatioMode.KeepAspectRatio)
-        if cropped:
-            _fade_right_edge(painter, size, colours.canvas)
         painter.end()
     finally:
         scene.detach()
     return pixmap
-
-
-def _fade_right_edge(painter: QPainter, size: QSize, colour: QColor) -> None:
-    gradient = QLinearGradient(size.width() - _FADE, 0, size.width(), 0)
-    clear = QColor(colour)
-    clear.setAlpha(0)
-    gradient.setColorAt(0, clear)
-    gradient.setColorAt(1, colour)
-    painter.fillRect(QRectF(size.width() - _FADE, 0, _FADE, size.height()), gradient)
 
 
 def summary_line(doc: Document) -> str:

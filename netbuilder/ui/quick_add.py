@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt, Signal
-from PySide6.QtGui import QGuiApplication, QKeyEvent
+from PySide6.QtGui import QFont, QFontMetrics, QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import QFrame, QLabel, QLineEdit, QListWidgetItem, QVBoxLayout, QWidget
 
 from netbuilder.core.blockspec import BlockSpec, Catalogue
@@ -23,6 +23,11 @@ from netbuilder.ui.palette import addable
 _TYPE_ROLE = Qt.ItemDataRole.UserRole
 #: Rows the popup shows without scrolling.
 VISIBLE_ROWS = 12
+#: The narrowest the popup gets (its search box and footer read well).
+MIN_WIDTH = 260
+#: What a row needs beside its icon and texts: margins, the gaps around the icon, the gap
+#: between title and category (see netbuilder/ui/block_list.py).
+ROW_PADDING = 44
 
 
 class QuickAddPopup(QFrame):
@@ -60,6 +65,7 @@ class QuickAddPopup(QFrame):
         self.empty.setProperty("role", "subtle")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
+        self.empty.setMinimumHeight(56)  # a message, not a squeezed line
         self.footer = QLabel("↑↓ choose   ·   Enter add   ·   Esc close", self)
         self.footer.setProperty("role", "subtle")
         small = self.footer.font()
@@ -75,8 +81,32 @@ class QuickAddPopup(QFrame):
         self.list.itemClicked.connect(self._pick)
         self.list.itemActivated.connect(self._pick)
         self._filter("")
-        row = self.list.sizeHintForRow(0) if self.list.count() else 26
-        self.resize(340, min(VISIBLE_ROWS, max(self.list.count(), 4)) * row + 96)
+        self._fit_to_content()
+
+    def _fit_to_content(self) -> None:
+        """As tall as its rows (up to VISIBLE_ROWS, then it scrolls) and as wide as its
+        longest title beside its category: no blank rows, no cut-off row, no elided title.
+        The size then stays while the user types, so that the popup does not jump."""
+        count = self.list.count()
+        if count:
+            rows = min(VISIBLE_ROWS, count)
+            frame = 2 * self.list.frameWidth()
+            self.list.setFixedHeight(rows * self.list.sizeHintForRow(0) + frame)
+            scrollbar = self.list.verticalScrollBar().sizeHint().width() \
+                if count > VISIBLE_ROWS else 0
+            self.list.setMinimumWidth(self._widest_row() + scrollbar + frame)
+        self.resize(max(self.sizeHint().width(), MIN_WIDTH), self.sizeHint().height())
+
+    def _widest_row(self) -> int:
+        """The width a row needs: icon, title, gap, category (as BlockItemDelegate draws)."""
+        title = self.list.fontMetrics()
+        small = QFont(self.list.font())
+        small.setPointSizeF(max(small.pointSizeF() * 0.9, 7.0))
+        category = QFontMetrics(small)
+        icon = self.list.iconSize().width() if self.list.iconSize().isValid() else 16
+        widest = max((title.horizontalAdvance(spec.title) + category.horizontalAdvance(
+            spec.category) for spec in self._specs), default=0)
+        return widest + icon + ROW_PADDING
 
     # ----- showing -------------------------------------------------------------------------------
     def popup_at(self, global_pos: QPoint) -> None:

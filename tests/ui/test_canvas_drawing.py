@@ -207,3 +207,33 @@ def test_hovering_a_port_highlights_it(qtbot: Any, editor: DocumentWidget) -> No
     qtbot.mouseMove(view.viewport(), point_of(view, port.scene_anchor() + QPointF(0, 80)))
     qtbot.waitUntil(lambda: not port.active, timeout=1000)
     assert port.flags() & NO_CONTENTS
+
+
+def test_a_header_is_as_wide_as_its_title_and_name(qtbot: Any) -> None:
+    from PySide6.QtGui import QFont, QFontMetricsF
+
+    from netbuilder.ui.canvas.geometry import MAX_NODE_WIDTH, NODE_WIDTH
+
+    doc = netbuilder.new_document()
+    net = GraphBuilder(doc, "model")
+    short = net.add("dense", units=4, name="fc")
+    wide = net.add("kl_divergence_loss", name="kl_loss")
+    huge = net.add("dense", units=4, name="a_name_far_too_long_for_any_block_header_at_all")
+    editor = open_editor(qtbot, doc)
+    items = editor.current_scene.node_items
+    assert items[short.id].body_rect().width() == NODE_WIDTH
+    item = items[wide.id]
+    title, name = QFont(), QFont()
+    title.setPointSizeF(9.5)
+    title.setBold(True)
+    name.setPointSizeF(8.5)
+    needed = (QFontMetricsF(title).horizontalAdvance(item.title)
+              + QFontMetricsF(name).horizontalAdvance("kl_loss"))
+    assert NODE_WIDTH < item.body_rect().width() <= MAX_NODE_WIDTH
+    assert item.body_rect().width() >= needed + 20
+    # Wider than any block may be: elided on the canvas, whole in the tooltip.
+    assert items[huge.id].body_rect().width() == MAX_NODE_WIDTH
+    assert "a_name_far_too_long_for_any_block_header_at_all" in items[huge.id].toolTip()
+    # The ports sit on the block's edges, whatever its width.
+    port = next(iter(item.output_ports.values()))
+    assert port.pos().x() == item.body_rect().width()

@@ -284,10 +284,17 @@ def test_auto_layout_puts_blocks_in_layers_left_to_right(row: DocumentWidget) ->
     graph = doc.graph("model")
     row.push(MoveNodes("model", {n: (graph.nodes[n].position, (0.0, 0.0)) for n in graph.nodes}))
     edit_ops.auto_layout(row)
-    xs = [graph.nodes[n].position[0] for n in _ids(doc, "image", "fc1", "fc2", "fc3", "out")]
-    assert xs == sorted(xs) and len(set(xs)) == 5
+    chain = [graph.nodes[n].position for n in _ids(doc, "image", "fc1", "fc2", "fc3", "out")]
+    # The chain reads like text: left to right, folded onto bands below when the view is
+    # too narrow for all of it.
+    assert chain == sorted(chain, key=lambda p: (p[1], p[0])) and len(set(chain)) == 5
     assert row.undo_stack.undoText() == "Auto layout"
-    assert all(x % GRID == 0 for x in xs)
+    assert all(x % GRID == 0 and y % GRID == 0 for x, y in chain)
+    # And then the whole of it is in view, at a zoom where it reads.
+    view = row.current_view
+    assert view.mapToScene(view.viewport().rect()).boundingRect().contains(
+        row.current_scene.content_rect())
+    assert view.zoom >= 0.6
 
 
 # ----- groups -------------------------------------------------------------------------------------

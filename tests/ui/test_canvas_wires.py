@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDragMoveEvent
 from PySide6.QtWidgets import QApplication
 
 import netbuilder
@@ -13,6 +14,7 @@ from netbuilder.core.builder import GraphBuilder
 from netbuilder.core.graph import Document
 from netbuilder.ui.canvas.geometry import GRID, REROUTE_WIDTH
 from netbuilder.ui.canvas.node_item import RerouteItem
+from netbuilder.ui.canvas.view import block_mime_data
 from netbuilder.ui.document import DocumentWidget
 from tests.ui.canvas_gestures import (
     StatusLog,
@@ -119,6 +121,53 @@ def test_an_incompatible_wire_is_refused_with_its_reason(qtbot: Any, chain: Docu
     assert chain.undo_stack.count() == steps
     assert "fc cannot take scalar int64" in log.errors[-1]
     assert target.verdict is None and scene.wire_gesture is None
+
+
+def test_a_wire_that_succeeds_leaves_no_message(qtbot: Any, loose: DocumentWidget) -> None:
+    # The pressed port was once judged as the wire's own target: every drag said "a wire
+    # joins an output to an input" in red, and the message stayed after the wire was drawn.
+    doc, view = loose.doc, loose.current_view
+    log = StatusLog(loose)
+    wire(qtbot, view, (_id(doc, "image"), "y"), (_id(doc, "flat"), "x"))
+    assert _ends(doc) == {("image", "y", "flat", "x")}
+    assert log.errors == []
+
+
+def test_a_refusal_shows_only_while_its_port_is_under_the_mouse(qtbot: Any, chain: DocumentWidget
+                                                                ) -> None:
+    doc, view = chain.doc, chain.current_view
+    log = StatusLog(chain)
+    viewport = view.viewport()
+    start = port_point(view, _id(doc, "label"), "y", output=True)
+    refusing = port_point(view, _id(doc, "fc"), "x", output=False)
+    qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
+    qtbot.mouseMove(viewport, (start + refusing) / 2)
+    assert log.messages == []
+    qtbot.mouseMove(viewport, refusing)
+    assert log.messages[-1][1] and "int64" in log.messages[-1][0]
+    # Away from the port, the refusal is taken back; the release on empty canvas says nothing.
+    empty = refusing + QPoint(0, 150)
+    qtbot.mouseMove(viewport, empty)
+    assert log.messages[-1] == ("", False)
+    count = len(log.messages)
+    qtbot.keyClick(viewport, Qt.Key.Key_Escape)
+    assert chain.current_scene.wire_gesture is None
+    assert log.messages[count:] == []
+
+
+def test_an_abandoned_refusal_is_cleared_when_the_gesture_ends(qtbot: Any, chain: DocumentWidget
+                                                               ) -> None:
+    doc, view = chain.doc, chain.current_view
+    log = StatusLog(chain)
+    viewport = view.viewport()
+    start = port_point(view, _id(doc, "label"), "y", output=True)
+    refusing = port_point(view, _id(doc, "fc"), "x", output=False)
+    qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
+    qtbot.mouseMove(viewport, (start + refusing) / 2)
+    qtbot.mouseMove(viewport, refusing)
+    assert log.errors
+    qtbot.keyClick(viewport, Qt.Key.Key_Escape)
+    assert log.messages[-1] == ("", False)
 
 
 def test_a_wire_that_would_make_a_cycle_is_refused(qtbot: Any, chain: DocumentWidget) -> None:
@@ -317,6 +366,81 @@ def test_dragging_an_unwired_block_onto_a_wire_inserts_it(qtbot: Any, chain: Doc
     chain.undo_stack.undo()  # the move and the insertion are one step
     assert ("flat", "y", "fc", "x") in _ends(doc)
     assert doc.graph("model").nodes[node_id].position == (360.0, 380.0)
+
+
+def test_the_wire_a_dragged_block_would_go_into_lights_up_before_the_release(
+        qtbot: Any, chain: DocumentWidget) -> None:
+    doc, view, scene = chain.doc, chain.current_view, chain.current_scene
+    node_id = chain.add_block("model", "dropout", QPointF(400, 400))
+    assert node_id is not None
+    edge_id = doc.graph("model").edge_into(_id(doc, "fc"), "x").id
+    wire_item = scene.edge_items[edge_id]
+    viewport = view.viewport()
+    start, target = node_point(view, node_id), wire_point(view, edge_id, 0.5)
+    qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
+    qtbot.mouseMove(viewport, (start + target) / 2)
+    assert not wire_item.highlighted
+    qtbot.mouseMove(viewport, target)
+    assert wire_item.highlighted
+    # Off the wire again, before letting go: no longer.
+    qtbot.mouseMove(viewport, target + QPoint(0, 60))
+    assert not wire_item.highlighted
+    qtbot.mouseMove(viewport, target)
+    qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                       target)
+    name = doc.graph("model").nodes[node_id].name
+    assert {("flat", "y", name, "x"), (name, "y", "fc", "x")} <= _ends(doc)
+    assert not any(item.highlighted for item in scene.edge_items.values())
+
+
+def test_a_block_let_go_with_the_cursor_off_the_wire_is_only_moved(
+        qtbot: Any, chain: DocumentWidget) -> None:
+    # A block whose body covers a wire, dropped with the cursor on empty canvas, was once
+    # spliced into that wire: the user saw nothing that said so.
+    doc, view, scene = chain.doc, chain.current_view, chain.current_scene
+    node_id = chain.add_block("model", "dropout", QPointF(400, 400))
+    assert node_id is not None
+    before = _ends(doc)
+    edge_id = doc.graph("model").edge_into(_id(doc, "fc"), "x").id
+    on_wire = scene.edge_items[edge_id].wire_path().pointAtPercent(0.5)
+    # The header (where the mouse holds the block) 30 above the wire: the body covers it.
+    target = point_of(view, on_wire + QPointF(0, -30))
+    drag(qtbot, view, node_point(view, node_id), target)
+    item = scene.node_items[node_id]
+    assert item.sceneBoundingRect().contains(on_wire)
+    assert _ends(doc) == before
+    assert chain.undo_stack.undoText().startswith("Move")
+
+
+def test_a_palette_block_dropped_beside_a_wire_is_not_put_into_it(
+        qtbot: Any, chain: DocumentWidget) -> None:
+    doc, view, scene = chain.doc, chain.current_view, chain.current_scene
+    before = _ends(doc)
+    edge_id = doc.graph("model").edge_into(_id(doc, "fc"), "x").id
+    beside = wire_point(view, edge_id, 0.5) + QPoint(0, 30)
+    drop_block(view, "dropout", beside)
+    assert _ends(doc) == before
+    assert not any(item.highlighted for item in scene.edge_items.values())
+
+
+def test_a_palette_drag_over_a_wire_lights_it_up(qtbot: Any, chain: DocumentWidget) -> None:
+    doc, view, scene = chain.doc, chain.current_view, chain.current_scene
+    edge_id = doc.graph("model").edge_into(_id(doc, "fc"), "x").id
+    viewport, data = view.viewport(), block_mime_data("dropout")
+    action, button = Qt.DropAction.CopyAction, Qt.MouseButton.LeftButton
+    no_key = Qt.KeyboardModifier.NoModifier
+    on_wire = wire_point(view, edge_id, 0.5)
+    QApplication.sendEvent(viewport, QDragEnterEvent(on_wire, action, data, button, no_key))
+    QApplication.sendEvent(viewport, QDragMoveEvent(on_wire, action, data, button, no_key))
+    assert scene.edge_items[edge_id].highlighted
+    QApplication.sendEvent(viewport, QDragLeaveEvent())
+    assert not scene.edge_items[edge_id].highlighted
+    # An Input has no input port: it cannot go into a wire, and no wire lights up for it.
+    data = block_mime_data("input")
+    QApplication.sendEvent(viewport, QDragEnterEvent(on_wire, action, data, button, no_key))
+    QApplication.sendEvent(viewport, QDragMoveEvent(on_wire, action, data, button, no_key))
+    assert not scene.edge_items[edge_id].highlighted
+    QApplication.sendEvent(viewport, QDragLeaveEvent())
 
 
 # ----- reroute points -----------------------------------------------------------------------------

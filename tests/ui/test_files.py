@@ -347,4 +347,17 @@ def test_thumbnails_are_not_blank_in_the_light_theme_either(qtbot: Any) -> None:
     theme.apply("light")
     image: QImage = render_thumbnail(netbuilder.load(resources.example_path("mnist_cnn"))
                                      ).toImage()
-    assert len({image.pixel(x, image.height() // 2) for x in range(image.width())}) > 3
+    assert len({image.pixel(x, y) for x in range(0, image.width(), 3)
+                for y in range(0, image.height(), 3)}) > 3
+
+
+def test_a_thumbnail_shows_the_whole_network(qtbot: Any) -> None:
+    from netbuilder.ui.gallery import THUMBNAIL, render_thumbnail
+
+    doc = netbuilder.load(resources.example_path("gan_mnist"))
+    image: QImage = render_thumbnail(doc).toImage()
+    background = image.pixel(0, 0)
+    # Canvas colour all round the edge: nothing of the network is cut off.
+    edge = [(x, y) for x in range(THUMBNAIL.width()) for y in (0, THUMBNAIL.height() - 1)]
+    edge += [(x, y) for y in range(THUMBNAIL.height()) for x in (0, THUMBNAIL.width() - 1)]
+    assert all(image.pixel(x, y) == background for x, y in edge)

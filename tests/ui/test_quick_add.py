@@ -15,7 +15,7 @@ from netbuilder.ui.block_list import CATEGORY_ROLE, SPANS_ROLE
 from netbuilder.ui.document import DocumentWidget
 from netbuilder.ui.main_window import MainWindow
 from netbuilder.ui.palette import addable
-from netbuilder.ui.quick_add import QuickAddPopup
+from netbuilder.ui.quick_add import VISIBLE_ROWS, QuickAddPopup
 
 
 def open_popup(qtbot: Any, accepts: Any = None) -> QuickAddPopup:
@@ -148,3 +148,24 @@ def test_double_click_on_empty_canvas_opens_it(qtbot: Any, window: MainWindow) -
     qtbot.keyClicks(popup.search, "gelu")
     qtbot.keyClick(popup.search, Qt.Key.Key_Enter)
     assert node_types(editor) == ["gelu"]
+
+
+def test_the_popup_is_as_large_as_its_rows_and_their_text(qtbot: Any) -> None:
+    catalogue = netbuilder.new_document().catalogue
+    few = QuickAddPopup(catalogue, accepts=lambda spec: spec.category == "Pooling")
+    qtbot.addWidget(few)
+    few.show()
+    rows = few.list.count()
+    assert 0 < rows < VISIBLE_ROWS
+    # Every row shows, with no blank row below the last.
+    assert few.list.viewport().height() == rows * few.list.sizeHintForRow(0)
+    many = QuickAddPopup(catalogue)
+    qtbot.addWidget(many)
+    many.show()
+    assert many.list.count() > VISIBLE_ROWS
+    assert many.list.viewport().height() == VISIBLE_ROWS * many.list.sizeHintForRow(0)
+    # The longest title and its category fit side by side.
+    longest = max(addable(catalogue), key=lambda spec: many.list.fontMetrics()
+                  .horizontalAdvance(spec.title + spec.category))
+    width = many.list.fontMetrics().horizontalAdvance(longest.title + longest.category)
+    assert many.list.viewport().width() > width + many.list.iconSize().width()

@@ -71,3 +71,16 @@ def test_the_command_line_writes_into_the_folder_given(qapp: Any, tmp_path: Path
 
 def test_the_default_folder_is_under_packaging() -> None:
     assert SCRIPT.parent / "screenshots" == _script().OUT_DIR
+
+
+def test_every_example_can_be_rendered_as_it_opens(qapp: Any, tmp_path: Path) -> None:
+    from netbuilder import resources
+
+    script = _script()
+    assert script.main([str(tmp_path), "--theme", "light", "--examples"]) == 0
+    written = sorted(p.name for p in tmp_path.iterdir())
+    assert written == sorted(f"example-{name}-light.png" for name in resources.list_examples())
+    for name in written:
+        image = QImage(str(tmp_path / name))
+        assert (image.width(), image.height()) == (1366, 768)
+        assert _distinct_colours(image) > 40, f"{name} looks blank"

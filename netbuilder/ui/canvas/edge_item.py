@@ -1,6 +1,12 @@
-"""A wire: an S-shaped curve from an output port to an input port, labelled with its shape."""
+"""A wire: an S-shaped curve from an output port to an input port, labelled with its shape.
+
+A wire whose curve would cross a block, or that runs backwards, is routed around the blocks
+instead (:mod:`.routing`) and drawn as straight runs with rounded corners.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import (
@@ -17,9 +23,14 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QStyle, QStyleOp
 
 from netbuilder.ui import theme
 from netbuilder.ui.canvas.geometry import NO_LABEL_BELOW_ZOOM, SIMPLE_BELOW_ZOOM
+from netbuilder.ui.canvas.routing import Point, Rect, Segment, path_hits, route
 
 #: How far below its ends a backward wire loops (it clears a block's height).
 BACKWARD_SAG = 110.0
+#: How round a routed wire's corners are, at most.
+CORNER_RADIUS = 12.0
+#: A wire whose input lies this far left of its output counts as running backwards.
+BACKWARDS = -20.0
 #: The widest a refusal note on a draft wire gets, in scene units.
 NOTE_WIDTH = 300.0
 
@@ -56,6 +67,60 @@ def wire_path(start: QPointF, end: QPointF) -> QPainterPath:
     return path
 
 
+def routed_wire_path(start: QPointF, end: QPointF, blocks: Sequence[Rect] = (),
+                     ends: Sequence[Rect] = (), taken: Sequence[Segment] = ()
+                     ) -> tuple[QPainterPath, list[Point] | None]:
+    """The wire from ``start`` to ``end``, and its corners when it is routed.
+
+    Its curve when that crosses none of ``blocks`` and runs forwards; else a route around
+    ``blocks`` and its own ``ends`` (the blocks it attaches to) that keeps off the ``taken``
+    runs of other routed wires; else (no route found) the curve after all.
+    """
+    curve = wire_path(start, end)
+    backwards = end.x() - start.x() < BACKWARDS
+    if not backwards and not any(_curve_hits(curve, block) for block in blocks):
+        return curve, None
+    corners = route((start.x(), start.y()), (end.x(), end.y()), [*blocks, *ends], taken)
+    return (rounded_path(corners), corners) if corners else (curve, None)
+
+
+def rounded_path(points: Sequence[Point], radius: float = CORNER_RADIUS) -> QPainterPath:
+    """Straight runs through ``points`` with each corner rounded (a quarter curve)."""
+    path = QPainterPath(QPointF(*points[0]))
+    for previous, corner, following in zip(points, points[1:], points[2:], strict=False):
+        into = _length(previous, corner)
+        out = _length(corner, following)
+        r = min(radius, into / 2, out / 2)
+        path.lineTo(QPointF(*_towards(corner, previous, r)))
+        path.quadTo(QPointF(*corner), QPointF(*_towards(corner, following, r)))
+    path.lineTo(QPointF(*points[-1]))
+    return path
+
+
+def path_points(path: QPainterPath) -> list[Point]:
+    """A polyline close to ``path`` (curves flattened), for hit tests."""
+    return [(p.x(), p.y()) for polygon in path.toSubpathPolygons() for p in polygon]
+
+
+def _curve_hits(curve: QPainterPath, block: Rect) -> bool:
+    # By hand: QRectF.intersects says no for the flat box of a straight wire.
+    box = curve.controlPointRect()
+    if box.right() < block[0] or block[2] < box.left() or box.bottom() < block[1] \
+            or block[3] < box.top():
+        return False
+    return path_hits(path_points(curve), block)
+
+
+def _length(a: Point, b: Point) -> float:
+    return abs(b[0] - a[0]) + abs(b[1] - a[1])  # runs are horizontal or vertical
+
+
+def _towards(corner: Point, other: Point, distance: float) -> Point:
+    length = _length(corner, other) or 1.0
+    return (corner[0] + (other[0] - corner[0]) * distance / length,
+            corner[1] + (other[1] - corner[1]) * distance / length)
+
+
 class WireLabelMixin:
     """Draws a small rounded label with the wire's tensor shape at its middle."""
 
@@ -87,8 +152,14 @@ class EdgeItem(WireLabelMixin, QGraphicsPathItem):
         self.edge_id = edge_id
         self.label = ""
         self.broken = False
+        #: A dragged block would go into this wire if let go now.
+        self.highlighted = False
         self.start = QPointF()
         self.end = QPointF()
+        self._obstacles: tuple[tuple[Rect, ...], tuple[Rect, ...], tuple[Segment, ...]] = (
+            (), (), ())
+        #: The corners of the wire when it is routed around blocks, else None (a curve).
+        self.corners: list[Point] | None = None
         self._hit_shape: QPainterPath | None = None
         # Qt asks for the bounding rect of every item on every repaint: computing it from
         # the path each time made a zoomed-out 1,000-block graph paint at half speed.
@@ -98,12 +169,18 @@ class EdgeItem(WireLabelMixin, QGraphicsPathItem):
         self.setAcceptHoverEvents(True)
         self.setZValue(0)
 
-    def set_ends(self, start: QPointF, end: QPointF) -> None:
-        if start == self.start and end == self.end and not self.path().isEmpty():
+    def set_ends(self, start: QPointF, end: QPointF, blocks: Sequence[Rect] = (),
+                 ends: Sequence[Rect] = (), taken: Sequence[Segment] = ()) -> None:
+        """Draws the wire from ``start`` to ``end``, around ``blocks`` (the other blocks
+        near it) and its own ``ends``, off the ``taken`` runs of other routed wires, when it
+        has to be routed (see :func:`routed_wire_path`)."""
+        obstacles = (tuple(blocks), tuple(ends), tuple(taken))
+        if (start == self.start and end == self.end and obstacles == self._obstacles
+                and not self.path().isEmpty()):
             return
-        self.start, self.end = start, end
+        self.start, self.end, self._obstacles = start, end, obstacles
         self._hit_shape = None
-        path = wire_path(start, end)
+        path, self.corners = routed_wire_path(start, end, blocks, ends, taken)
         self.prepareGeometryChange()
         self._bounds = path.boundingRect().adjusted(-60, -14, 60, 14)
         self._path = path  # path() hands out a copy on each call
@@ -112,6 +189,11 @@ class EdgeItem(WireLabelMixin, QGraphicsPathItem):
     def wire_path(self) -> QPainterPath:
         """The wire's curve (without the copy that ``path()`` makes)."""
         return self._path
+
+    def set_highlighted(self, highlighted: bool) -> None:
+        if highlighted != self.highlighted:
+            self.highlighted = highlighted
+            self.update()
 
     def set_label(self, label: str, broken: bool = False) -> None:
         if (label, broken) != (self.label, self.broken):
@@ -136,8 +218,13 @@ class EdgeItem(WireLabelMixin, QGraphicsPathItem):
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         hovered = bool(option.state & QStyle.StateFlag.State_MouseOver)
         zoom = option.levelOfDetailFromTransform(painter.worldTransform())
-        colour = colours.wire_selected if selected else colours.wire
-        if zoom < SIMPLE_BELOW_ZOOM:
+        colour = colours.wire_selected if selected or self.highlighted else colours.wire
+        if self.highlighted:
+            # The wire a dragged block would go into: thick, in the selection colour.
+            pen = QPen(colour, 5.0)
+            pen.setCosmetic(zoom < SIMPLE_BELOW_ZOOM)
+            pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        elif zoom < SIMPLE_BELOW_ZOOM:
             # Far away: a hairline as wide on screen at any zoom, cheap to stroke.
             pen = QPen(colour, 2.0 if selected else 1.0)
             pen.setCosmetic(True)

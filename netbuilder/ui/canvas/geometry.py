@@ -7,7 +7,12 @@ nodes side by side get perfectly straight wires.
 from __future__ import annotations
 
 GRID = 10.0
+#: A block's width, unless its header or summary needs more; then up to MAX_NODE_WIDTH
+#: (the layout leaves 100 between layers: a wider block still leaves room for a wire label).
 NODE_WIDTH = 180.0
+MAX_NODE_WIDTH = 240.0
+#: Space around and between the title and the name in a block's header.
+HEADER_PADDING = 34.0
 HEADER_HEIGHT = 30.0
 ROW_HEIGHT = 20.0
 FOOTER_HEIGHT = 30.0

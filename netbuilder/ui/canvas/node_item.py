@@ -9,6 +9,7 @@ layer then draws for all blocks at once (see :mod:`.overview`). A reroute point
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -34,6 +35,8 @@ from netbuilder.ui.canvas.geometry import (
     FOOTER_HEIGHT,
     GRID,
     HEADER_HEIGHT,
+    HEADER_PADDING,
+    MAX_NODE_WIDTH,
     NO_TEXT_BELOW_ZOOM,
     NODE_WIDTH,
     REROUTE_DOT_RADIUS,
@@ -106,14 +109,31 @@ def _font(point_size: float, bold: bool = False, pixel_size: int = 0) -> QFont:
     return font
 
 
-@lru_cache(maxsize=1)
-def _header_path() -> QPainterPath:
+@lru_cache(maxsize=16)
+def _header_path(width: float) -> QPainterPath:
     """The header band: rounded at the top, square where it meets the body."""
     header = QPainterPath()
-    header.addRoundedRect(QRectF(0, 0, NODE_WIDTH, HEADER_HEIGHT), CORNER_RADIUS, CORNER_RADIUS)
+    header.addRoundedRect(QRectF(0, 0, width, HEADER_HEIGHT), CORNER_RADIUS, CORNER_RADIUS)
     square = QPainterPath()
-    square.addRect(QRectF(0, HEADER_HEIGHT / 2, NODE_WIDTH, HEADER_HEIGHT / 2))
+    square.addRect(QRectF(0, HEADER_HEIGHT / 2, width, HEADER_HEIGHT / 2))
     return header.united(square)
+
+
+def _title_fonts() -> tuple[QFont, QFont]:
+    """The header's fonts: the block type's title (bold) and the node's name."""
+    return _font(9.5, bold=True), _font(8.5)
+
+
+def block_width(title: str, name: str, summary: str) -> float:
+    """How wide a block is drawn: as wide as its header (title and name side by side) and
+    its summary line need, on the grid, from NODE_WIDTH up to MAX_NODE_WIDTH (beyond, the
+    text is elided and the tooltip says it in full)."""
+    title_font, name_font = _title_fonts()
+    header = (QFontMetricsF(title_font).horizontalAdvance(title)
+              + QFontMetricsF(name_font).horizontalAdvance(name) + HEADER_PADDING)
+    line = QFontMetricsF(_font(8.5)).horizontalAdvance(summary) + 20
+    wanted = max(NODE_WIDTH, header, line)
+    return min(MAX_NODE_WIDTH, math.ceil(wanted / GRID) * GRID)
 
 
 @lru_cache(maxsize=1024)
@@ -152,6 +172,7 @@ class NodeItem(QGraphicsObject):
         self.input_ports: dict[str, PortItem] = {}
         self.output_ports: dict[str, PortItem] = {}
         self._height = 0.0
+        self._width = NODE_WIDTH
         self._bounds = QRectF()
         self._summary = ""
         self._placing = False
@@ -172,6 +193,7 @@ class NodeItem(QGraphicsObject):
         self.prepareGeometryChange()
         self.node, self.spec = node, spec
         self._summary = param_summary(spec, node.params)
+        self._width = block_width(self.title, node.name, self._summary)
         self._sync_ports(inputs, outputs)
         self._update_tooltip()
         self.update()
@@ -206,7 +228,7 @@ class NodeItem(QGraphicsObject):
 
     def grab_point(self) -> QPointF:
         """A scene point where a press grabs the node itself (its header), not a port."""
-        return self.mapToScene(QPointF(NODE_WIDTH / 2, HEADER_HEIGHT / 2))
+        return self.mapToScene(QPointF(self._width / 2, HEADER_HEIGHT / 2))
 
     # ----- layout -----------------------------------------------------------------------------
     def _rows(self) -> int:
@@ -247,7 +269,7 @@ class NodeItem(QGraphicsObject):
         for index, item in enumerate(self.input_ports.values()):
             item.setPos(0.0, top + (index + 0.5) * ROW_HEIGHT)
         for index, item in enumerate(self.output_ports.values()):
-            item.setPos(NODE_WIDTH, top + (index + 0.5) * ROW_HEIGHT)
+            item.setPos(self._width, top + (index + 0.5) * ROW_HEIGHT)
         self._height = top + self._rows() * ROW_HEIGHT + FOOTER_HEIGHT
         margin = BADGE_RADIUS + 2
         self._bounds = self.body_rect().adjusted(-margin, -margin, margin, margin)
@@ -257,7 +279,7 @@ class NodeItem(QGraphicsObject):
         return self._bounds
 
     def body_rect(self) -> QRectF:
-        return QRectF(0, 0, NODE_WIDTH, self._height)
+        return QRectF(0, 0, self._width, self._height)
 
     def shape(self) -> QPainterPath:
         path = QPainterPath()
@@ -319,15 +341,19 @@ class NodeItem(QGraphicsObject):
     def _paint_header(self, painter: QPainter, colours: theme.Theme) -> None:
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QBrush(self._accent(colours)))
-        painter.drawPath(_header_path())
+        painter.drawPath(_header_path(self._width))
 
     def _paint_titles(self, painter: QPainter) -> None:
-        title_font, name_font = _font(9.5, bold=True), _font(8.5)
+        title_font, name_font = _title_fonts()
         name_metrics = QFontMetricsF(name_font)
-        name_width = min(name_metrics.horizontalAdvance(self.node.name) + 4, 90)
+        # The name gives way first (down to a third of the header): the title says what
+        # the block is, and the tooltip holds both in full.
+        name_width = min(name_metrics.horizontalAdvance(self.node.name) + 4,
+                         max(90.0, self._width - 34
+                             - QFontMetricsF(title_font).horizontalAdvance(self.title)))
         title = QFontMetricsF(title_font).elidedText(self.title, Qt.TextElideMode.ElideRight,
-                                                     NODE_WIDTH - 24 - name_width)
-        box = QRectF(10, 0, NODE_WIDTH - 20, HEADER_HEIGHT)
+                                                     self._width - 24 - name_width)
+        box = QRectF(10, 0, self._width - 20, HEADER_HEIGHT)
         painter.setFont(title_font)
         painter.setPen(WHITE)
         painter.drawText(box, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, title)
@@ -380,7 +406,7 @@ class NodeItem(QGraphicsObject):
         painter.setFont(font)
         label = "BYPASSED"
         width = QFontMetricsF(font).horizontalAdvance(label) + 12
-        tag = QRectF(NODE_WIDTH - width - 8, self._height - FOOTER_HEIGHT + 7, width, 16)
+        tag = QRectF(self._width - width - 8, self._height - FOOTER_HEIGHT + 7, width, 16)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QBrush(colours.warning))
         painter.drawRoundedRect(tag, 8, 8)
@@ -393,29 +419,30 @@ class NodeItem(QGraphicsObject):
         metrics = QFontMetricsF(body_font)
         if self._summary:
             painter.setPen(colours.node_text)
-            text = metrics.elidedText(self._summary, Qt.TextElideMode.ElideRight, NODE_WIDTH - 20)
-            painter.drawText(QRectF(10, HEADER_HEIGHT, NODE_WIDTH - 20, ROW_HEIGHT),
+            text = metrics.elidedText(self._summary, Qt.TextElideMode.ElideRight, self._width - 20)
+            painter.drawText(QRectF(10, HEADER_HEIGHT, self._width - 20, ROW_HEIGHT),
                              Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, text)
         painter.setPen(colours.node_subtle)
         if self._labelled_ports():
             for name, item in self.input_ports.items():
-                painter.drawText(QRectF(12, item.y() - ROW_HEIGHT / 2, NODE_WIDTH / 2,
+                painter.drawText(QRectF(12, item.y() - ROW_HEIGHT / 2, self._width / 2,
                                         ROW_HEIGHT), Qt.AlignmentFlag.AlignVCenter, name)
         if len(self.output_ports) > 1:
             for name, item in self.output_ports.items():
-                painter.drawText(QRectF(NODE_WIDTH / 2 - 12, item.y() - ROW_HEIGHT / 2,
-                                        NODE_WIDTH / 2, ROW_HEIGHT),
+                painter.drawText(QRectF(self._width / 2 - 12, item.y() - ROW_HEIGHT / 2,
+                                        self._width / 2, ROW_HEIGHT),
                                  Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
                                  name)
         footer_top = self._height - FOOTER_HEIGHT
         painter.setPen(QPen(colours.node_border, 1.0))
-        painter.drawLine(QPointF(8, footer_top), QPointF(NODE_WIDTH - 8, footer_top))
+        painter.drawLine(QPointF(8, footer_top), QPointF(self._width - 8, footer_top))
         shape, params = self._footer_texts()
         painter.setPen(colours.error if self.has_error else colours.node_text)
-        footer = QRectF(10, footer_top, NODE_WIDTH - 20, FOOTER_HEIGHT)
+        footer = QRectF(10, footer_top, self._width - 20, FOOTER_HEIGHT)
+        # The shape gives way to the parameter count (the tooltip and the wires show shapes).
+        room = self._width - 20 - (metrics.horizontalAdvance(params) + 8 if params else 0)
         painter.drawText(footer, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-                         metrics.elidedText(shape, Qt.TextElideMode.ElideRight,
-                                            NODE_WIDTH - 90 if params else NODE_WIDTH - 20))
+                         metrics.elidedText(shape, Qt.TextElideMode.ElideRight, room))
         painter.setPen(colours.node_subtle)
         painter.drawText(footer, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
                          params)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QKeyEvent, QTransform
 from PySide6.QtWidgets import (
     QGraphicsItem,
@@ -37,10 +37,16 @@ from netbuilder.ui.canvas.frame_item import FrameItem
 from netbuilder.ui.canvas.node_item import NodeItem, RerouteItem, shape_text
 from netbuilder.ui.canvas.overview import OVERVIEW_BELOW_ZOOM, OverviewLayer
 from netbuilder.ui.canvas.port_item import PortItem
+from netbuilder.ui.canvas.routing import Rect, Segment, segments
+from netbuilder.ui.canvas.routing import window as routing_window
 from netbuilder.ui.canvas.wiring import WireGesture
 
 #: Where a wire being drawn starts: (node id, port name, True if it is an output port).
 PortRef = tuple[str, str, bool]
+
+#: Up to this many wires, every wire is routed again after blocks move (around where they
+#: are now); a larger graph routes only the wires of the blocks that moved.
+ROUTE_ALL_LIMIT = 200
 
 _EVENTS = ("node_added", "node_removed", "edge_added", "edge_removed", "params_changed",
            "node_moved", "node_renamed", "node_bypassed", "frame_added", "frame_removed",
@@ -99,11 +105,17 @@ class CanvasScene(QGraphicsScene):
         self.wire_gesture: WireGesture | None = None
         self._press_positions: dict[str, QPointF] = {}
         self._frame_drag: tuple[FrameItem, QPointF, dict[str, QPointF]] | None = None
+        #: The wire a dragged block would go into if let go now (highlighted).
+        self._insertion_wire: EdgeItem | None = None
         self._edges_of: dict[str, set[str]] = {}
         # While the mouse drags a selection, wires are routed once per mouse move, not once
         # per moved node (an edge between two moving nodes would be routed twice).
         self._moving = False
         self._moved_nodes: set[str] = set()
+        self._route_timer = QTimer(self)
+        self._route_timer.setSingleShot(True)
+        self._route_timer.setInterval(0)
+        self._route_timer.timeout.connect(self.route_all)
         #: Zoomed out below OVERVIEW_BELOW_ZOOM: the overview layer draws the graph.
         self.far = False
         self.overview: OverviewLayer | None = None
@@ -198,8 +210,48 @@ class CanvasScene(QGraphicsScene):
             source.body_rect().right(), source.body_rect().center().y()))
         end_pos = end.scene_anchor() if end else target.mapToScene(QPointF(
             0, target.body_rect().center().y()))
-        item.set_ends(start_pos, end_pos)
+        blocks, ends, taken = self._obstacles_near(item, start_pos, end_pos,
+                                                   (edge.source, edge.target))
+        item.set_ends(start_pos, end_pos, blocks, ends, taken)
         self._invalidate_overview()
+
+    def _obstacles_near(self, wire: EdgeItem, start: QPointF, end: QPointF,
+                        attached: tuple[str, str]
+                        ) -> tuple[list[Rect], list[Rect], list[Segment]]:
+        """What a wire from ``start`` to ``end`` may have to go around: the rectangles of the
+        other blocks and of its own ends, and the runs of other routed wires (to keep off).
+        Reroute points are not obstacles: they are part of other wires."""
+        left, top, right, bottom = routing_window((start.x(), start.y()), (end.x(), end.y()))
+        blocks: list[Rect] = []
+        ends: list[Rect] = []
+        taken: list[Segment] = []
+        for item in self.items(QRectF(left, top, right - left, bottom - top),
+                               Qt.ItemSelectionMode.IntersectsItemBoundingRect):
+            if isinstance(item, EdgeItem):
+                if item is not wire and item.corners and item.isVisible():
+                    taken += segments(item.corners)
+                continue
+            if not isinstance(item, NodeItem) or isinstance(item, RerouteItem):
+                continue
+            rect = item.mapRectToScene(item.body_rect())
+            box = (rect.left(), rect.top(), rect.right(), rect.bottom())
+            (ends if item.node.id in attached else blocks).append(box)
+        return sorted(blocks), sorted(ends), sorted(taken)
+
+    def _schedule_routes(self) -> None:
+        """Blocks moved, came or went: wires that pass them are routed again once the
+        gesture or command is over (their own wires follow at once, see node_item_moved)."""
+        if len(self.edge_items) <= ROUTE_ALL_LIMIT and not self._route_timer.isActive():
+            self._route_timer.start()
+
+    def route_all(self) -> None:
+        """Routes every wire again (around the blocks where they are now)."""
+        self._route_timer.stop()
+        graph = self.graph
+        for edge_id in list(self.edge_items):
+            edge = graph.edges.get(edge_id)
+            if edge is not None:
+                self._route(edge)
 
     def node_item_moved(self, item: NodeItem) -> None:
         """Called by a node item whenever it moves: its wires follow."""
@@ -208,6 +260,7 @@ class CanvasScene(QGraphicsScene):
             self._moved_nodes.add(item.node.id)
             return
         self._route_wires_of([item.node.id])
+        self._schedule_routes()
 
     def _route_wires_of(self, node_ids: list[str] | set[str]) -> None:
         edges = self.graph.edges
@@ -276,8 +329,12 @@ class CanvasScene(QGraphicsScene):
     def content_rect(self) -> QRectF:
         """What there is to see: the blocks, frames and wires (fit and first look use it)."""
         rect = QRectF()
-        for item in (*self.node_items.values(), *self.edge_items.values()):
+        for item in self.node_items.values():
             rect = rect.united(item.sceneBoundingRect())
+        for edge in self.edge_items.values():
+            # The wire itself, not its paint bounds (which leave room for a label): a fit
+            # must not spend zoom on blank canvas.
+            rect = rect.united(edge.wire_path().boundingRect())
         for frame in self.frame_items.values():
             rect = rect.united(frame.mapRectToScene(frame.rect()))
         return rect
@@ -286,6 +343,7 @@ class CanvasScene(QGraphicsScene):
     def _on_node_added(self, graph: Graph, node: Node, index: int | None) -> None:
         if self._mine(graph):
             self._add_node_item(node)
+            self._schedule_routes()
         self._refresh_group_uses(graph)
 
     def _on_node_removed(self, graph: Graph, node: Node) -> None:
@@ -295,6 +353,7 @@ class CanvasScene(QGraphicsScene):
                 self.removeItem(item)
             self._edges_of.pop(node.id, None)
             self._invalidate_overview()
+            self._schedule_routes()
         self._refresh_group_uses(graph)
 
     def _on_edge_added(self, graph: Graph, edge: Edge, index: int | None) -> None:
@@ -505,6 +564,7 @@ class CanvasScene(QGraphicsScene):
         if self._moved_nodes:
             moved, self._moved_nodes = self._moved_nodes, set()
             self._route_wires_of(moved)
+            self._track_insertion(event.scenePos())
 
     def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:
         if self.wire_gesture is not None:
@@ -516,6 +576,7 @@ class CanvasScene(QGraphicsScene):
         super().mouseReleaseEvent(event)
         if event.button() == Qt.MouseButton.LeftButton:
             self._commit_moves()
+            self._schedule_routes()  # wires that the moved blocks now lie on go around them
 
     def mouseDoubleClickEvent(self, event: QGraphicsSceneMouseEvent) -> None:
         event.accept()
@@ -614,10 +675,14 @@ class CanvasScene(QGraphicsScene):
                 steps.append(EditFrame(self.graph_name, frame_item.frame.id, rect=rect))
         if not steps:
             return
-        if len(moves) == 1 and frame_drag is None:
+        wire, self._insertion_wire = self._insertion_wire, None
+        if wire is not None:
+            wire.set_highlighted(False)
+        if len(moves) == 1 and frame_drag is None and wire is not None \
+                and wire.edge_id in graph.edges:
             (node_id,) = moves
-            insert = self.insertion_commands(node_id, self.node_items[node_id].sceneBoundingRect())
-            if insert and self.editor.push(MacroCommand("Insert block into wire", steps + insert)):
+            insert = self.insert_into_wire(node_id, wire.edge_id)
+            if self.editor.push(MacroCommand("Insert block into wire", steps + insert)):
                 return
         # A frame's drag is a macro even for the frame alone: EditFrame merges with the
         # frame's previous edit, and a drag is a gesture of its own.
@@ -635,22 +700,47 @@ class CanvasScene(QGraphicsScene):
             if item is not None:
                 item.place(QPointF(*old))
 
-    def insertion_commands(self, node_id: str, area: QRectF) -> list[Command] | None:
-        """Commands that put a lone, unwired node into the wire under ``area`` (the wire
-        through the area's centre first), or None when there is no such wire or node."""
+    def insertion_commands(self, node_id: str, pos: QPointF) -> list[Command] | None:
+        """Commands that put a lone, unwired node into the wire under the cursor at ``pos``,
+        or None when there is no wire there or the node cannot go into one."""
+        if not self.can_go_into_wire(node_id):
+            return None
+        wire = self.wire_under(pos)
+        return self.insert_into_wire(node_id, wire.edge_id) if wire is not None else None
+
+    def can_go_into_wire(self, node_id: str) -> bool:
+        """Whether a node has no wires yet and has an input and an output to splice in."""
         graph = self.graph
-        node = graph.nodes[node_id]
-        if graph.edges_of(node_id):
-            return None
-        inputs, outputs = self.doc.input_ports(node), self.doc.output_ports(node)
-        if not inputs or not outputs:
-            return None
-        wires = [i for i in self.items(area) if isinstance(i, EdgeItem) and i.isVisible()]
-        if not wires:
-            return None
-        centre = area.center()
-        wires.sort(key=lambda w: not w.shape().contains(centre))
-        return self.insert_into_wire(node_id, wires[0].edge_id)
+        node = graph.nodes.get(node_id)
+        if node is None or graph.edges_of(node_id):
+            return False
+        return bool(self.doc.input_ports(node)) and bool(self.doc.output_ports(node))
+
+    def wire_under(self, pos: QPointF) -> EdgeItem | None:
+        """The wire whose line (give or take the width a click gets) is under ``pos``."""
+        for item in self.items(pos, Qt.ItemSelectionMode.IntersectsItemShape,
+                               Qt.SortOrder.DescendingOrder, QTransform()):
+            if isinstance(item, EdgeItem) and item.isVisible():
+                return item
+        return None
+
+    def show_insertion(self, wire: EdgeItem | None) -> None:
+        """Highlights the wire a block would go into if let go now (None: no wire)."""
+        if wire is self._insertion_wire:
+            return
+        if self._insertion_wire is not None and self._insertion_wire.scene() is self:
+            self._insertion_wire.set_highlighted(False)
+        self._insertion_wire = wire
+        if wire is not None:
+            wire.set_highlighted(True)
+
+    def _track_insertion(self, pos: QPointF) -> None:
+        """While one lone block is dragged: the wire under the cursor lights up, and the
+        release puts the block into it (and only into that one)."""
+        dragged = list(self._press_positions)
+        lone = len(dragged) == 1 and self._frame_drag is None and self.can_go_into_wire(
+            dragged[0])
+        self.show_insertion(self.wire_under(pos) if lone else None)
 
     def insert_into_wire(self, node_id: str, edge_id: str) -> list[Command]:
         """The commands that route wire ``edge_id`` through the node ``node_id``."""

@@ -8,16 +8,19 @@ from collections.abc import Callable
 from PySide6.QtCore import QLineF, QMimeData, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QDragEnterEvent,
+    QDragLeaveEvent,
     QDragMoveEvent,
     QDropEvent,
     QKeyEvent,
     QMouseEvent,
     QPainter,
     QPen,
+    QResizeEvent,
     QWheelEvent,
 )
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
+from netbuilder.core.layout import FIT_MARGIN as LAYOUT_FIT_MARGIN
 from netbuilder.ui import theme
 from netbuilder.ui.canvas.frame_item import FrameItem
 from netbuilder.ui.canvas.geometry import GRID
@@ -29,9 +32,11 @@ BLOCK_MIME = "application/x-netbuilder-block"
 MIN_ZOOM, MAX_ZOOM = 0.1, 3.0
 #: Below this zoom the grid is not drawn: its lines would be a few pixels apart.
 GRID_BELOW_ZOOM = 0.35
-#: The smallest zoom at which a graph opens: node text stays legible.
-READABLE_ZOOM = 0.8
+#: The blank kept around a fitted graph, in pixels (the layout plans with the same).
+FIT_MARGIN = round(LAYOUT_FIT_MARGIN)
 ZOOM_STEP = 1.2
+#: The key of the file's view section under which each canvas keeps its zoom and centre.
+VIEW_KEY = "canvas"
 
 
 def block_mime_data(type_id: str) -> QMimeData:
@@ -60,6 +65,11 @@ class CanvasView(QGraphicsView):
         self._pan_start = QPointF()
         self._space_held = False
         self._frames_before_band: set[str] = set()
+        # Fitting the graph at each resize, until the user zooms or pans (the first fit
+        # can come before the window has its final size).
+        self._fitting = False
+        self._started = False
+        self._restored: dict[str, object] | None = None
         #: Called with a scene position when Tab asks for the quick-add popup.
         self.quick_add: Callable[[QPointF], None] | None = None
         self.setRenderHints(QPainter.RenderHint.Antialiasing
@@ -96,12 +106,15 @@ class CanvasView(QGraphicsView):
         self.zoom_changed.emit(self.zoom)
 
     def zoom_in(self) -> None:
+        self._touched()
         self.set_zoom(self.zoom * ZOOM_STEP)
 
     def zoom_out(self) -> None:
+        self._touched()
         self.set_zoom(self.zoom / ZOOM_STEP)
 
     def reset_zoom(self) -> None:
+        self._touched()
         self.set_zoom(1.0)
 
     def fit(self, rect: QRectF | None = None) -> None:
@@ -111,24 +124,67 @@ class CanvasView(QGraphicsView):
             self.reset_zoom()
             self.centerOn(0, 0)
             return
-        rect = rect.adjusted(-60, -60, 60, 60)
-        self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
-        if self.zoom > 1.0:
-            self.set_zoom(1.0)
-        elif self.zoom < MIN_ZOOM:
-            self.set_zoom(MIN_ZOOM)
+        area = self.viewport().rect().adjusted(FIT_MARGIN, FIT_MARGIN, -FIT_MARGIN, -FIT_MARGIN)
+        if area.width() <= 0 or area.height() <= 0:
+            area = self.viewport().rect()
+        # The margin is in pixels: a fixed margin in scene units cost a large graph a tenth of
+        # its zoom for blank canvas.
+        factor = min(area.width() / rect.width(), area.height() / rect.height())
+        self.set_zoom(min(1.0, factor))
         self.centerOn(rect.center())
         self._zoomed()
 
     def show_start(self) -> None:
-        """The first look at a graph: all of it if it fits readably, else its inputs."""
-        rect = self.canvas.content_rect()
-        self.fit()
-        if rect.isEmpty() or self.zoom >= READABLE_ZOOM:
-            return
-        self.set_zoom(READABLE_ZOOM)
-        visible = self.mapToScene(self.viewport().rect()).boundingRect()
-        self.centerOn(rect.left() - 40 + visible.width() / 2, rect.center().y())
+        """The first look at a graph: the view its file was saved with, else the whole of it
+        (the layout folds a long network into bands so that the whole reads). Until the
+        user zooms or pans, a resized window fits the graph again."""
+        self._started = True
+        if not self.restore_state(self._saved_state()):
+            self.fit()
+            self._fitting = True
+
+    # ----- the view saved with the file ---------------------------------------------------------
+    def view_state(self) -> dict[str, object]:
+        """Where the view looks: ``{"zoom": 0.75, "centre": [x, y]}`` (for the file's view
+        section). A restored view nobody moved gives back exactly what it was given, so
+        that saving an unchanged document writes the same bytes."""
+        saved = self._saved_state()
+        if not self._started and isinstance(saved, dict):
+            return dict(saved)  # saved again before it was even shown
+        centre = self.mapToScene(self.viewport().rect().center())
+        state: dict[str, object] = {"zoom": round(self.zoom, 3),
+                                    "centre": [round(centre.x()), round(centre.y())]}
+        restored = self._restored
+        if restored is not None and _same_view(state, restored):
+            return dict(restored)
+        return state
+
+    def _saved_state(self) -> object:
+        saved = self.canvas.doc.view.get(VIEW_KEY, {})
+        return saved.get(self.canvas.graph_name) if isinstance(saved, dict) else None
+
+    def restore_state(self, state: object) -> bool:
+        """Shows what :meth:`view_state` gave; False (and no change) if ``state`` is not one."""
+        if not isinstance(state, dict):
+            return False
+        zoom, centre = state.get("zoom"), state.get("centre")
+        if not (_is_number(zoom) and isinstance(centre, list) and len(centre) == 2
+                and all(_is_number(v) for v in centre)):
+            return False
+        self.set_zoom(float(zoom))
+        self.centerOn(float(centre[0]), float(centre[1]))
+        self._restored = {"zoom": zoom, "centre": list(centre)}
+        self._fitting = False
+        return True
+
+    def _touched(self) -> None:
+        """The user moved the view: a resize no longer fits the graph again."""
+        self._fitting = False
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self._fitting:
+            self.fit()
 
     def center_on_node(self, node_id: str) -> None:
         item = self.canvas.node_items.get(node_id)
@@ -149,6 +205,7 @@ class CanvasView(QGraphicsView):
         Qt's own AnchorUnderMouse anchors at the last mouse *move*, which a wheel turned
         without moving the mouse (or a test's wheel event) does not update.
         """
+        self._touched()
         held = self.mapToScene(viewport_pos.toPoint())
         self.set_zoom(factor)
         self.pan_by(QPointF(viewport_pos.toPoint() - self.mapFromScene(held)))
@@ -180,6 +237,7 @@ class CanvasView(QGraphicsView):
 
     def pan_by(self, delta: QPointF) -> None:
         """Moves the view by ``delta`` viewport pixels (the canvas follows the hand)."""
+        self._touched()
         self.horizontalScrollBar().setValue(round(self.horizontalScrollBar().value() - delta.x()))
         self.verticalScrollBar().setValue(round(self.verticalScrollBar().value() - delta.y()))
 
@@ -235,15 +293,33 @@ class CanvasView(QGraphicsView):
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:
         if event.mimeData().hasFormat(BLOCK_MIME):
             event.acceptProposedAction()
+            # The wire the block would go into lights up before the drop.
+            pos = self.mapToScene(event.position().toPoint())
+            splices = self._splices(_block_type(event.mimeData()))
+            self.canvas.show_insertion(self.canvas.wire_under(pos) if splices else None)
         else:
             event.ignore()
 
+    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:
+        self.canvas.show_insertion(None)
+        super().dragLeaveEvent(event)
+
+    def _splices(self, type_id: str) -> bool:
+        """Whether a new block of ``type_id`` has an input and an output (it can go into a
+        wire)."""
+        spec = self.canvas.doc.catalogue.get(type_id)
+        if spec is None:
+            return False
+        params = spec.default_params()
+        return bool(spec.input_ports(params)) and bool(spec.output_ports(params))
+
     def dropEvent(self, event: QDropEvent) -> None:
         data = event.mimeData()
+        self.canvas.show_insertion(None)
         if not data.hasFormat(BLOCK_MIME):
             event.ignore()
             return
-        type_id = bytes(data.data(BLOCK_MIME).data()).decode("utf-8", "replace")
+        type_id = _block_type(data)
         self.block_dropped.emit(type_id, self.mapToScene(event.position().toPoint()))
         event.acceptProposedAction()
 
@@ -256,6 +332,25 @@ class CanvasView(QGraphicsView):
         for step, colour in ((GRID * 2, colours.grid_minor), (GRID * 10, colours.grid_major)):
             painter.setPen(QPen(colour, 0))
             painter.drawLines(_grid_lines(rect, step))
+
+
+def _block_type(data: QMimeData) -> str:
+    return bytes(data.data(BLOCK_MIME).data()).decode("utf-8", "replace")
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _same_view(a: dict[str, object], b: dict[str, object]) -> bool:
+    """Whether two view states differ by no more than rounding (a zoom step of 0.001, a
+    scroll step of a pixel or two)."""
+    try:
+        return (abs(float(a["zoom"]) - float(b["zoom"])) <= 0.0015  # type: ignore[arg-type]
+                and all(abs(float(p) - float(q)) <= 2.0 / max(float(a["zoom"]), 0.1)  # type: ignore[arg-type]
+                        for p, q in zip(a["centre"], b["centre"], strict=True)))  # type: ignore[arg-type]
+    except (KeyError, TypeError, ValueError):
+        return False
 
 
 def _grid_lines(rect: QRectF, step: float) -> list[QLineF]:

@@ -3,7 +3,9 @@
 A press on an output port, or on a free input port, starts a new wire; a press on an input
 port that already has a wire picks that wire up by its end. While the mouse moves, the port
 under it (or the port a node under it would take) shows whether the wire fits, and the status
-bar says why not. The release decides:
+bar says why not; the message goes when the mouse leaves that port and when the gesture ends
+(a release on a refusing port says why once more: that is the gesture's outcome). The port the
+wire starts from is never its own target. The release decides:
 
 * on a port, or on a node's body (its first fitting port): connect, reconnect or refuse;
 * on empty canvas: a new wire opens quick-add (the chosen block gets the wire), a picked-up
@@ -77,9 +79,17 @@ class WireGesture:
         if target is not None:
             target.set_verdict("bad" if problem else "good")
         self.draft.set_reason(problem)
-        if problem and problem != self._reported:
-            # Said once per port, not on every mouse move.
+        self._report(problem)
+
+    def _report(self, problem: str | None) -> None:
+        """Says why the port under the mouse refuses the wire, once per port (not on every
+        mouse move), and takes the message back when no refusing port is under the mouse."""
+        if problem == self._reported:
+            return
+        if problem:
             self.scene.editor.show_status(problem, error=True)
+        else:
+            self.scene.editor.show_status("")
         self._reported = problem
 
     def finish(self, pos: QPointF) -> None:
@@ -114,13 +124,16 @@ class WireGesture:
             edge_item.setVisible(True)
         if self._target is not None:
             self._target.set_verdict(None)
+        self._report(None)
 
     # ----- judging --------------------------------------------------------------------------
     def target_at(self, pos: QPointF) -> PortItem | None:
         """The port a release at ``pos`` would wire: the port there, or a node's best port."""
         port = self.scene.port_at(pos)
         if port is not None:
-            return port
+            # The pressed port is where the wire starts, not where it could end: judged as a
+            # target it said "output to input" on every drag, right or wrong.
+            return None if self._is_origin(port) else port
         node = self.scene.node_item_at(pos)
         return self.best_port(node) if node is not None else None
 
@@ -147,6 +160,9 @@ class WireGesture:
         return self.scene.connection_problem(port.node_id, port.name, node_id, port_name)
 
     # ----- helpers ----------------------------------------------------------------------------
+    def _is_origin(self, port: PortItem) -> bool:
+        return (port.node_id, port.name, port.is_output) == self.origin
+
     def _dropped_on_canvas(self, pos: QPointF) -> None:
         scene = self.scene
         if self.moving_edge is not None:
