@@ -128,26 +128,30 @@ class HistogramHistory:
         self.steps: list[int] = []
         self.rows: list[tuple[np.ndarray, np.ndarray]] = []  # (counts, edges)
         self.stride = 1
+        self._offers: list[int] = []  # which offer each kept row was
         self._offered = 0
+        self._next = 0  # the offer to keep next
 
     def __len__(self) -> int:
         return len(self.rows)
 
     def add(self, step: int, counts: np.ndarray, edges: np.ndarray) -> bool:
         """Offers one probe's histogram; returns whether it was kept."""
-        self._offered += 1
-        if (self._offered - 1) % self.stride:
-            return False
-        if self.steps and step <= self.steps[-1]:
-            self.steps[-1], self.rows[-1] = step, (np.asarray(counts), np.asarray(edges))
+        row = (np.asarray(counts, dtype=np.float64), np.asarray(edges, dtype=np.float64))
+        if self.steps and step <= self.steps[-1]:  # the same step again (a final probe)
+            self.rows[-1] = row
             return True
+        offer, self._offered = self._offered, self._offered + 1
+        if offer < self._next:
+            return False
         self.steps.append(int(step))
-        self.rows.append((np.asarray(counts, dtype=np.float64), np.asarray(edges,
-                                                                          dtype=np.float64)))
+        self.rows.append(row)
+        self._offers.append(offer)
         if len(self.rows) >= self.capacity:
             self.steps, self.rows = self.steps[::2], self.rows[::2]
+            self._offers = self._offers[::2]
             self.stride *= 2
-            self._offered = 0
+        self._next = self._offers[-1] + self.stride
         return True
 
     def heat_map(self, cells: int = 64) -> tuple[np.ndarray, np.ndarray, tuple[float, float]]:
