@@ -93,7 +93,7 @@ def test_a_probed_conv_block_gives_its_maps_and_nothing_else_reaches_the_host(
     assert high == pytest.approx(probe.activations["conv1"].max())
     assert probe.labels.dtype == np.int64 and probe.labels.shape == (PROBE_SAMPLES,)
     assert probe.predictions.dtype == np.int64 and probe.predictions.shape == (PROBE_SAMPLES,)
-    assert 0 <= probe.predictions.min() and probe.predictions.max() < 10
+    assert probe.predictions.min() >= 0 and probe.predictions.max() < 10
     assert probe.inputs.shape == (1, 28, 28)
     # One copy a probe, holding the maps of one sample and small things, no other block's.
     blocks = len(probe.ranges)
