@@ -37,7 +37,8 @@ class Picture:
 
 
 def tile_maps(maps: np.ndarray, scale: str = "layer",
-              network_range: tuple[float, float] | None = None, gap: int = 1) -> Picture:
+              network_range: tuple[float, float] | None = None, gap: int = 1,
+              aspect: float = 1.0) -> Picture:
     """A conv block's maps (channels, height, width) as one tiled image.
 
     Args:
@@ -47,6 +48,7 @@ def tile_maps(maps: np.ndarray, scale: str = "layer",
             range of every block's output on this sample).
         network_range: the range for "network" (the layer's own when None).
         gap: pixels of nothing between tiles.
+        aspect: the width / height of the place it is shown in: the grid takes that shape.
     """
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}; one of {', '.join(SCALES)}")
@@ -54,7 +56,7 @@ def tile_maps(maps: np.ndarray, scale: str = "layer",
     if maps.ndim == 2:
         maps = maps[None]
     count, height, width = maps.shape
-    columns = max(1, math.ceil(math.sqrt(count * height / max(width, 1))))
+    columns = max(1, min(count, math.ceil(math.sqrt(count * aspect * height / max(width, 1)))))
     rows = math.ceil(count / columns)
     image = np.full((rows * (height + gap) - gap, columns * (width + gap) - gap), np.nan,
                     dtype=np.float32)

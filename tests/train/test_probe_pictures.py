@@ -29,6 +29,7 @@ def test_maps_tile_into_a_grid_with_gaps_under_each_scale() -> None:
     assert np.nanmax(per_map.image) == 1.0 and np.nanmin(per_map.image) == 0.0
     wide = tile_maps(maps, "network", network_range({"a": (-3.0, 1.0), "b": (0.0, 20.0)}))
     assert wide.levels == (-3.0, 20.0)
+    assert tile_maps(np.zeros((32, 3, 3)), aspect=2.0).tiles == (4, 8)  # wide room, wide grid
     with pytest.raises(ValueError, match="unknown scale"):
         tile_maps(maps, "loud")
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pytest
 
 import netbuilder
 from netbuilder.core.graph import Document
 from netbuilder.resources import example_path
-from netbuilder.train.probe_pictures import tile_maps
 from netbuilder.ui.main_window import MainWindow
 from netbuilder.ui.training.activations import selected_blocks
 from tests.ui.canvas_gestures import click, node_point
@@ -56,7 +56,11 @@ def test_clicking_a_conv_block_shows_its_feature_maps_after_training(
     assert set(probe.activations) == {"conv1"}
     assert probe.activations["conv1"].shape == (32, 26, 26)
     image = viewer.output.images[0].image
-    assert image.shape == tile_maps(probe.activations["conv1"]).image.shape == (161, 161)
+    # 32 maps of 26x26 in a grid, 1 pixel apart, shaped to the wide place they are shown in.
+    rows, columns = (image.shape[0] + 1) / 27, (image.shape[1] + 1) / 27
+    assert rows.is_integer() and columns.is_integer() and rows * columns >= 32
+    assert (rows - 1) * columns < 32 and columns > rows
+    assert np.nansum(image) == pytest.approx(probe.activations["conv1"].sum(), rel=1e-4)
     assert viewer.pages.currentWidget() is viewer.splitter
     assert viewer.sample_choice.count() == 8 and "label" in viewer.sample_choice.itemText(0)
     for kind in ("activations", "weights", "gradients"):
@@ -67,16 +71,17 @@ def test_clicking_a_conv_block_shows_its_feature_maps_after_training(
 
 def test_the_hidden_viewer_takes_no_probes_and_shown_mid_run_it_does(
         qtbot: Any, window: MainWindow) -> None:
-    dock = _open(qtbot, window, _example("mnist_cnn", epochs=1000, dataset="digits"), "cnn")
+    dock = _open(qtbot, window, _example("mnist_cnn", epochs=1000, dataset="digits",
+                                         batch_size=16), "cnn")
     viewer = dock.activations
     window.current_editor.current_scene.select_nodes([_node_id(window, "hidden")])
     assert dock.views.currentWidget() is dock.curves and not viewer.isVisible()
     assert dock.start()
     session = dock.session
-    qtbot.waitUntil(lambda: session.record.step > 15, timeout=30_000)
+    qtbot.waitUntil(lambda: session.record.step > 5, timeout=60_000)
     assert session.record.probe is None and session.probe_interval is None
     dock.views.setCurrentWidget(viewer)
-    qtbot.waitUntil(lambda: viewer.shown_probe is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: viewer.shown_probe is not None, timeout=30_000)
     assert set(viewer.shown_probe.activations) == {"hidden"}
     assert viewer.shown_probe.kinds["hidden"] == "vector"
     assert viewer.output.images[0].image.shape == (2, 64)  # 128 units in a strip of 64

@@ -353,7 +353,9 @@ class ActivationViewer(QWidget):
                                      "time step", "unit")
         elif kind == "maps" and values is not None:
             scale = self.scale_choice.currentData()
-            picture = tile_maps(values, scale, network_range(probe.ranges))
+            room = self.output.size()
+            picture = tile_maps(values, scale, network_range(probe.ranges),
+                                aspect=max(room.width(), 1) / max(room.height() - 30, 1))
             shape = "×".join(str(s) for s in values.shape)
             self.output.show_picture(picture, f"{block} · {shape} maps · step {probe.step:,}")
         elif kind == "sequence" and values is not None:
