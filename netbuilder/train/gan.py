@@ -92,7 +92,7 @@ class GanRun(Run):
         self.fallback_reason = settings.recipe_spec.capture_refusal
         probe_noise = self.fixed_noise[:PROBE_SAMPLES]
         self.probe_recorder = ProbeRecorder(self.generator, ProbeBatch(
-            lambda: self.generator(probe_noise), inputs=probe_noise))
+            lambda: self.generator(probe_noise), inputs=probe_noise, predicts=False))
 
     # ----------------------------------------------------------------------------------------
     # Set-up checks

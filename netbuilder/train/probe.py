@@ -41,12 +41,15 @@ class ProbeBatch:
         inputs: the probe samples as the model reads them (device tensor), or None.
         labels: their targets (class ids, or values), or None.
         classifies: the first output scores classes: predictions are its argmax.
+        predicts: the first output is a prediction to show beside the label (not an image
+            a generator or an autoencoder makes).
     """
 
     run: Callable[[], Any]
     inputs: torch.Tensor | None = None
     labels: torch.Tensor | None = None
     classifies: bool = False
+    predicts: bool = True
 
 
 class ProbeRecorder:
@@ -119,7 +122,7 @@ class ProbeRecorder:
                 labels = labels.reshape(labels.shape[0], -1).argmax(1)
             labels = labels.reshape(labels.shape[0], -1)[:, 0]
             packer.add("labels", labels, key=_ids(labels))
-        if isinstance(prediction, torch.Tensor) and prediction.ndim >= 1:
+        if batch.predicts and isinstance(prediction, torch.Tensor) and prediction.ndim >= 1:
             rows = prediction.reshape(prediction.shape[0], -1)
             predicted = (rows.argmax(1) if batch.classifies and rows.shape[1] > 1
                          else rows[:, 0])

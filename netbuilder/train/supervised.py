@@ -331,9 +331,9 @@ class SupervisedRun(Run):
             outputs, _ = self.forward(x, y)
             return outputs[0]
 
-        labels = y if self.recipe.takes_target else None
-        return ProbeBatch(run, inputs=x, labels=labels,
-                          classifies=self.recipe.classifies)
+        takes_target = self.recipe.takes_target  # an autoencoder's output is a picture
+        return ProbeBatch(run, inputs=x, labels=y if takes_target else None,
+                          classifies=self.recipe.classifies, predicts=takes_target)
 
     # ----------------------------------------------------------------------------------------
     # Language models

@@ -38,6 +38,7 @@ from netbuilder.train.events import Probe
 from netbuilder.train.probe_pictures import (
     HistogramHistory,
     Picture,
+    finite_range,
     network_range,
     strip,
     tile_maps,
@@ -348,7 +349,7 @@ class ActivationViewer(QWidget):
                                    f"{block} attention · step {probe.step:,}")
         elif kind == "recurrent" and block in probe.hidden_states:
             states = probe.hidden_states[block]
-            picture = Picture(np.ascontiguousarray(states.T), _levels(states))
+            picture = Picture(np.ascontiguousarray(states.T), finite_range(states))
             self.output.show_picture(picture, f"{block} hidden state · step {probe.step:,}",
                                      "time step", "unit")
         elif kind == "maps" and values is not None:
@@ -359,7 +360,7 @@ class ActivationViewer(QWidget):
             shape = "×".join(str(s) for s in values.shape)
             self.output.show_picture(picture, f"{block} · {shape} maps · step {probe.step:,}")
         elif kind == "sequence" and values is not None:
-            picture = Picture(np.ascontiguousarray(values.T), _levels(values))
+            picture = Picture(np.ascontiguousarray(values.T), finite_range(values))
             self.output.show_picture(picture, title, "step", "feature")
         elif values is not None:
             picture = strip(values)
@@ -421,12 +422,6 @@ class ActivationViewer(QWidget):
 def _number(value: object) -> str:
     number = float(value)  # type: ignore[arg-type]
     return str(int(number)) if number.is_integer() else f"{number:.3g}"
-
-
-def _levels(values: np.ndarray) -> tuple[float, float]:
-    from netbuilder.train.probe_pictures import finite_range
-
-    return finite_range(values)
 
 
 def _tokens(inputs: np.ndarray | None, steps: int) -> list[str]:
