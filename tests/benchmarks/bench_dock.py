@@ -391,6 +391,8 @@ def bench_probes(app: QApplication, runs: int, epochs: int) -> None:
             gaps += stalls.gaps
             if len(drawn) > 1:
                 rates.append((len(drawn) - 1) / (drawn[-1] - drawn[0]))
+            print(f"  run {len(shown)}: headless {headless[-1]:,.0f}, viewer hidden "
+                  f"{hidden[-1]:,.0f}, viewer shown {shown[-1]:,.0f} samples/s", flush=True)
             gc.collect()
     finally:
         viewer.redraw = original_redraw  # type: ignore[method-assign]
