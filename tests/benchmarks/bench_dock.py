@@ -49,6 +49,7 @@ from netbuilder.resources import example_path
 from netbuilder.train.control import TrainingControl
 from netbuilder.train.data import load_dataset
 from netbuilder.train.events import Event, Metrics, Started
+from netbuilder.train.job import APP_REPORT_INTERVAL_S
 from netbuilder.train.loop import train
 from netbuilder.train.record import RunRecord
 from netbuilder.train.settings import TrainingSettings
@@ -308,8 +309,8 @@ def dock_rate(app: QApplication, window: Any, epochs: int, stalls: _Stalls | Non
         dock.curves.refresh = original_refresh  # type: ignore[method-assign]
     record = session.record
     assert record is not None and record.outcome is not None, "the run did not end"
-    # A step waits at most one report interval (50 ms) in the engine before its report leaves.
-    latencies += [value + 50.0 for value in drawn]
+    # A step waits at most one report interval in the engine before its report leaves.
+    latencies += [value + APP_REPORT_INTERVAL_S * 1000 for value in drawn]
     return span["samples"] / max(span["last"] - span["first"], 1e-9)
 
 

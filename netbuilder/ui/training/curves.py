@@ -92,6 +92,8 @@ class CurvesView(QWidget):
         self._epochs_drawn: tuple[object, ...] | None = None  # what the epoch points show
         self._x_range: tuple[float, float] | None = None
         self._part_items: dict[str, pg.PlotDataItem] = {}
+        self._overlays_drawn: tuple[object, ...] | None = None  # the view the overlays show
+        self._lr_drawn: tuple[object, ...] | None = None  # what the learning-rate line shows
 
         self.plots = pg.GraphicsLayoutWidget(self)
         self.plots.setAntialiasing(False)
@@ -196,6 +198,7 @@ class CurvesView(QWidget):
         self._follow = True
         self._y_range = None
         self._x_range = self._lr_top = self._epoch_x = self._epochs_drawn = None
+        self._overlays_drawn = self._lr_drawn = None
         for item in self._part_items.values():
             self.loss_plot.removeItem(item)
         self._part_items.clear()
@@ -208,6 +211,7 @@ class CurvesView(QWidget):
             self.loss_plot.removeItem(item)
         self.overlays = list(overlays)
         self._overlay_items = []
+        self._overlays_drawn = None
         for index, overlay in enumerate(self.overlays):
             colour = QColor(PALETTE[(index + 2) % len(PALETTE)])
             colour.setAlpha(170)
@@ -242,10 +246,14 @@ class CurvesView(QWidget):
             self._draw_series(self.smooth, smoothed, x0, x1, columns)
             self._draw_parts(record, x0, x1, columns)
             self._draw_epochs(record, x0, x1, columns)
-        for item, overlay in zip(self._overlay_items, self.overlays, strict=True):
-            inside = (overlay.steps >= x0) & (overlay.steps <= x1)
-            xs, ys = decimate_minmax(overlay.steps[inside], overlay.values[inside], columns)
-            item.setData(xs, self._y(ys), connect="finite")
+        overlays_key = (x0, x1, columns, self.log_box.isChecked())
+        if overlays_key != self._overlays_drawn:  # finished runs: redrawn only on a new view
+            self._overlays_drawn = overlays_key
+            for item, overlay in zip(self._overlay_items, self.overlays, strict=True):
+                inside = (overlay.steps >= x0) & (overlay.steps <= x1)
+                xs, ys = decimate_minmax(overlay.steps[inside], overlay.values[inside],
+                                         columns)
+                item.setData(xs, self._y(ys), connect="finite")
         if self._follow:
             self._set_y_range()
 
@@ -284,17 +292,6 @@ class CurvesView(QWidget):
             shown = np.isfinite(figures.val_accuracy)
             _draw_points(self.accuracy, steps[shown], figures.val_accuracy[shown] * 100.0,
                          columns)
-        changes = record.lr_changes
-        if len(changes):
-            xs = np.repeat(changes.column("steps").astype(np.float64), 2)[1:]
-            ys = np.repeat(changes.column("values"), 2)
-            xs = np.append(xs, max(record.step, xs[-1]))
-            self.lr.setData(*decimate_minmax(xs, ys, columns))
-            # A constant rate would auto-range to a band around it: show it from zero.
-            top = float(np.max(ys)) * 1.15
-            if top != self._lr_top:
-                self._lr_top = top
-                self.lr_plot.setYRange(0, top, padding=0)
         if record.started is not None:
             # Set only when it changes: a new range redraws the axes (the costly part).
             last = max(record.total_steps, record.step, 1)
@@ -302,6 +299,30 @@ class CurvesView(QWidget):
                 self._epoch_x = last
                 self.accuracy_plot.setXRange(0, last, padding=0.02)
                 self.lr_plot.setXRange(0, last, padding=0.02)
+        self._draw_lr(record)
+
+    def _draw_lr(self, record: RunRecord) -> None:
+        """The learning rate as steps, up to the current step: redrawn when it changes or
+        its line grows by a pixel, not at every report (each redraw repaints the plot)."""
+        changes = record.lr_changes
+        if not len(changes):
+            return
+        columns = max(8, int(self.lr_plot.getViewBox().width()))
+        end = max(record.step, int(changes.column("steps")[-1]))
+        span = max(self._epoch_x or end, 1)
+        key = (len(changes), span, columns, end * columns // span)
+        if key == self._lr_drawn:
+            return
+        self._lr_drawn = key
+        xs = np.repeat(changes.column("steps").astype(np.float64), 2)[1:]
+        ys = np.repeat(changes.column("values"), 2)
+        xs = np.append(xs, float(end))
+        self.lr.setData(*decimate_minmax(xs, ys, columns))
+        # A constant rate would auto-range to a band around it: show it from zero.
+        top = float(np.max(ys)) * 1.15
+        if top != self._lr_top:
+            self._lr_top = top
+            self.lr_plot.setYRange(0, top, padding=0)
 
     def _y(self, values: np.ndarray) -> np.ndarray:
         """Values as the loss axis draws them (log10 on the log scale, gaps where <= 0)."""
