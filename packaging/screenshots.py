@@ -8,6 +8,7 @@ Run from the repository root::
 
 For each theme it writes ``mnist_cnn-<theme>.png`` (the whole CNN example, a block selected),
 ``training-<theme>.png`` (the CNN trained a few epochs from the Training dock),
+``activations-<theme>.png`` (the activation viewer on the CNN's first conv block),
 ``gan_mnist-<theme>.png`` (the GAN's generator) and ``transformer_group-<theme>.png`` (the
 transformer example's encoder group opened). With ``--examples`` it writes instead one
 ``example-<name>-<theme>.png`` per bundled example, as it opens (fitted to the window): the
@@ -60,7 +61,7 @@ def _open_group(window: object) -> None:
         _select_block("multi_head_attention")(window)
 
 
-def _train(window: object) -> None:
+def _train(window: object, epochs: int = 4) -> None:
     """Trains the example from the Training dock (a few epochs) and shows its curves."""
     import time
 
@@ -68,7 +69,8 @@ def _train(window: object) -> None:
 
     app = QApplication.instance()
     editor = window.current_editor  # type: ignore[attr-defined]
-    editor.doc.set_setting("training", "epochs", 4)  # short, and no undo step: nothing to save
+    # Short, and no undo step: nothing to save.
+    editor.doc.set_setting("training", "epochs", epochs)
     dock = window.training  # type: ignore[attr-defined]
     window.training_dock.show()  # type: ignore[attr-defined]
     window.training_dock.raise_()  # type: ignore[attr-defined]
@@ -84,9 +86,32 @@ def _train(window: object) -> None:
         time.sleep(0.01)
 
 
+def _activations(window: object) -> None:
+    """The activation viewer on the CNN's first conv block, after two epochs of training.
+
+    The side panels are closed and the dock made tall, as a user looking inside the network
+    would: the maps and histograms then get the room they need.
+    """
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    _select_block("conv2d", 0)(window)
+    dock = window.training  # type: ignore[attr-defined]
+    dock.views.setCurrentWidget(dock.activations)
+    for side in (window.palette_dock, window.inspector_dock):  # type: ignore[attr-defined]
+        side.hide()
+    bottom = [window.training_dock, window.problems_dock]  # type: ignore[attr-defined]
+    bottom[0].show()
+    bottom[0].raise_()
+    _settle(QApplication.instance(), 12)  # the window sets the tab's own height first
+    window.resizeDocks(bottom, [430, 430], Qt.Orientation.Vertical)  # type: ignore[attr-defined]
+    _train(window, epochs=2)
+
+
 SHOTS = (
     Shot("mnist_cnn", "mnist_cnn", _select_block("conv2d", 0)),
     Shot("training", "mnist_cnn", _train),
+    Shot("activations", "mnist_cnn", _activations),
     Shot("gan_mnist", "gan_mnist", _select_block("dense", 0)),
     Shot("transformer_group", "transformer_classifier", _open_group),
 )

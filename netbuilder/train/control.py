@@ -1,8 +1,39 @@
-"""Thread-safe controls for a running training loop: stop, pause/resume, learning rate."""
+"""Thread-safe controls for a running training loop: stop, pause/resume, learning rate, and
+which blocks to probe."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+#: Marks a control whose probes were never set: the loop then keeps its own probe_interval.
+_UNSET = object()
+
+
+@dataclass(frozen=True)
+class ProbeRequest:
+    """What a viewer asks the loop to probe (set through ``TrainingControl.set_probe``).
+
+    Attributes:
+        blocks: the block (module) names whose outputs travel to the host; a group
+            instance's name takes every block inside it; None takes every block.
+        interval: seconds between probes.
+        sample: which probe sample's outputs are kept (0 to ``PROBE_SAMPLES - 1``).
+        serial: a new request is served at the next step, whatever the interval.
+    """
+
+    blocks: frozenset[str] | None
+    interval: float
+    sample: int = 0
+    serial: int = 0
+
+    def wants(self, block: str) -> bool:
+        """Whether ``block``'s output is asked for (itself or a group instance around it)."""
+        if self.blocks is None:
+            return True
+        parts = block.split(".")
+        return any(".".join(parts[:end]) in self.blocks for end in range(1, len(parts) + 1))
 
 
 class TrainingControl:
@@ -15,6 +46,8 @@ class TrainingControl:
         self._running.set()
         self._lock = threading.Lock()
         self._lr: float | None = None
+        self._probe: object = _UNSET
+        self._probe_serial = 0
 
     def stop(self) -> None:
         """Ends the run after the current step (also while paused)."""
@@ -47,6 +80,30 @@ class TrainingControl:
         with self._lock:
             lr, self._lr = self._lr, None
         return lr
+
+    def set_probe(self, blocks: Iterable[str] | None, interval: float | None,
+                  sample: int = 0) -> None:
+        """Asks the loop to probe these blocks every ``interval`` seconds, from its next step.
+
+        Args:
+            blocks: block names (a group instance's name covers the blocks inside it); None
+                for every block.
+            interval: seconds between probes; None stops probing.
+            sample: which probe sample's outputs to keep.
+        """
+        with self._lock:
+            self._probe_serial += 1
+            self._probe = None if interval is None else ProbeRequest(
+                None if blocks is None else frozenset(blocks), float(interval), int(sample),
+                self._probe_serial)
+
+    def probe_request(self, default: ProbeRequest | None = None) -> ProbeRequest | None:
+        """What to probe now: the last :meth:`set_probe`, or ``default`` before any.
+
+        One attribute read, no lock: the loop calls it every step.
+        """
+        probe = self._probe
+        return default if probe is _UNSET else probe  # type: ignore[return-value]
 
     def wait_while_paused(self, poll_s: float = 0.05) -> None:
         """Blocks while paused; returns at once when running or stopped."""

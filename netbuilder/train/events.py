@@ -83,11 +83,29 @@ class EpochEnd:
 class Probe:
     """What the network does inside, on a few fixed probe samples (all numpy arrays).
 
+    Only the blocks the probe was asked for (``TrainingControl.set_probe``; every block by
+    default) have outputs and histograms here; ``ranges`` covers every block.
+
     Attributes:
-        activations: block name -> its output for the first probe sample (float32; large
+        activations: block name -> its output for the chosen probe sample (float32; large
             outputs are cut to their first ``probe.MAX_VALUES`` values along the first axis).
         activation_histograms: block name -> (counts, bin edges) over the whole probe batch.
         gradient_histograms: parameter name -> (counts, bin edges) of its latest gradient.
+        weight_histograms: parameter name -> (counts, bin edges) of its values.
+        attention: attention block name -> its weights for the chosen sample, (heads, query
+            steps, context steps); each row sums to 1 (the probe runs in eval mode).
+        hidden_states: recurrent block name -> every step's hidden state for the chosen sample
+            (steps, units x directions), also when the block returns only the last one.
+        ranges: block name -> (lowest, highest) finite value of its output for the chosen
+            sample, for every block with a picture-like output (a network-wide colour scale).
+        kinds: block name -> how to draw its output: "maps" (channels, height, width),
+            "vector", "sequence" (steps, features), "attention", "recurrent" or "values".
+        blocks: every block of the probed network, in graph order.
+        sample: the chosen probe sample (0-based).
+        labels: the probe samples' targets (class ids as int64, or values); None without.
+        predictions: the model's prediction for each probe sample (class ids when it
+            classifies, else its first output value); None without.
+        inputs: the chosen sample as the model reads it; None without.
     """
 
     epoch: int
@@ -95,6 +113,16 @@ class Probe:
     activations: dict[str, Any] = field(default_factory=dict)
     activation_histograms: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     gradient_histograms: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    weight_histograms: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    attention: dict[str, Any] = field(default_factory=dict)
+    hidden_states: dict[str, Any] = field(default_factory=dict)
+    ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
+    kinds: dict[str, str] = field(default_factory=dict)
+    blocks: tuple[str, ...] = ()
+    sample: int = 0
+    labels: Any = None
+    predictions: Any = None
+    inputs: Any = None
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,11 @@ from torch import fx
 
 from netbuilder.compile import CompiledParts, compile_network
 from netbuilder.core.tensor import format_shape
+from netbuilder.train.control import ProbeRequest
 from netbuilder.train.events import Finished, Probe, Samples
 from netbuilder.train.failures import TrainingError
 from netbuilder.train.optim import make_optimizer
-from netbuilder.train.probe import PROBE_SAMPLES, ProbeRecorder
+from netbuilder.train.probe import PROBE_SAMPLES, ProbeBatch, ProbeRecorder
 from netbuilder.train.recipes import RECIPES, Gan
 from netbuilder.train.run import Run, checkpoint_fit
 from netbuilder.train.settings import TrainingSettings
@@ -91,7 +92,8 @@ class GanRun(Run):
                 self.noise.set_state(self.resume_state["noise_rng"])
         self.fallback_reason = settings.recipe_spec.capture_refusal
         probe_noise = self.fixed_noise[:PROBE_SAMPLES]
-        self.probe_recorder = ProbeRecorder(self.generator, lambda: self.generator(probe_noise))
+        self.probe_recorder = ProbeRecorder(self.generator, ProbeBatch(
+            lambda: self.generator(probe_noise), inputs=probe_noise, predicts=False))
 
     # ----------------------------------------------------------------------------------------
     # Set-up checks
@@ -199,8 +201,9 @@ class GanRun(Run):
         shown = as_images(images)
         return [] if shown is None else [Samples(epoch, "images", "fixed noise", images=shown)]
 
-    def probe(self, epoch: int, step: int) -> Probe | None:
-        return self.probe_recorder.capture(epoch, step)
+    def probe(self, epoch: int, step: int, request: ProbeRequest | None = None
+              ) -> Probe | None:
+        return self.probe_recorder.capture(epoch, step, request)
 
     def state(self, epochs_done: int) -> dict[str, Any]:
         return {**super().state(epochs_done), "noise_rng": self.noise.get_state()}

@@ -24,7 +24,7 @@ from netbuilder.core.errors import GraphFileError, NetbuilderError
 from netbuilder.core.graph import Document
 from netbuilder.train import sync
 from netbuilder.train.checkpoint import save_checkpoint
-from netbuilder.train.control import TrainingControl
+from netbuilder.train.control import ProbeRequest, TrainingControl
 from netbuilder.train.events import EpochEnd, Event, Failed, Metrics, Started
 from netbuilder.train.failures import (
     DIVERGED_ADVICE,
@@ -75,8 +75,10 @@ def train(doc: Document, dataset: Dataset, settings: TrainingSettings | None = N
         initial_weights: a weights file (``train --save``, the dock's Save Weights) to start
             from instead of fresh weights; the optimizer starts afresh.
         report_interval: seconds between Metrics events (each costs one device sync).
-        probe_interval: seconds between Probe events (activations and gradient histograms on
-            a few fixed samples); None for none.
+        probe_interval: seconds between Probe events (every block's outputs and histograms on
+            a few fixed samples); None for none. ``control.set_probe`` overrides it (which
+            blocks, how often) from then on, mid-run too; while a probe is asked for, the run
+            ends with one more, of the final weights.
         checkpoint_interval: the fewest seconds between two checkpoints (0: every epoch).
 
     Yields:
@@ -131,6 +133,9 @@ def _drive(run: Run, control: TrainingControl, saver: _Checkpoints,
     epoch_done = run.start_epoch
     last: dict[str, Any] = {}
     last_probe = -math.inf  # the first probe comes after the first step
+    default_probe = None if probe_interval is None else ProbeRequest(None, probe_interval)
+    served = default_probe.serial if default_probe is not None else -1
+    stepped = False
     for epoch in range(run.start_epoch, settings.epochs):
         lr = run.base_lr * schedule_factor(settings, epoch)
         run.set_lr(lr)
@@ -163,8 +168,12 @@ def _drive(run: Run, control: TrainingControl, saver: _Checkpoints,
             if now - report_time >= report_interval or reader.full:
                 yield reader.report(epoch + 1, index + 1, lr, now - report_time)
                 report_time = now
-            if probe_interval is not None and now - last_probe >= probe_interval:
-                probe = run.probe(epoch + 1, reader.step)
+            stepped = True
+            request = control.probe_request(default_probe)
+            if request is not None and (now - last_probe >= request.interval
+                                        or request.serial != served):
+                served = request.serial  # a new request is served at once
+                probe = run.probe(epoch + 1, reader.step, request=request)
                 last_probe = time.perf_counter()  # spaced from the end of this probe
                 if probe is not None:
                     yield probe
@@ -192,6 +201,11 @@ def _drive(run: Run, control: TrainingControl, saver: _Checkpoints,
         if higher is not None:
             raise TrainingError(f"training diverged: {higher}", DIVERGED_ADVICE,
                                 kind="diverged")
+    request = control.probe_request(default_probe)
+    if request is not None and stepped:
+        probe = run.probe(epoch_done, reader.step, request=request)  # the final weights
+        if probe is not None:
+            yield probe
     yield run.finish(last, epoch_done, stopped)
 
 

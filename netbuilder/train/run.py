@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from netbuilder.train.checkpoint import load_checkpoint
+from netbuilder.train.control import ProbeRequest
 from netbuilder.train.device import resolve_device
 from netbuilder.train.events import Finished, Probe, Samples
 from netbuilder.train.failures import TrainingError
@@ -101,8 +102,10 @@ class Run:
         """What a generative recipe shows after an epoch."""
         return []
 
-    def probe(self, epoch: int, step: int) -> Probe | None:
-        """Activations and gradients on the probe samples, when the recipe has any."""
+    def probe(self, epoch: int, step: int, request: ProbeRequest | None = None
+              ) -> Probe | None:
+        """What ``request``'s blocks compute on the probe samples (all blocks without one),
+        when the recipe has probe samples."""
         return None
 
     def finish(self, last: dict[str, Any], epochs_done: int, stopped: bool) -> Finished:

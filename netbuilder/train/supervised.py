@@ -21,12 +21,13 @@ from netbuilder.compile import compile_network
 from netbuilder.core.inference import analyse
 from netbuilder.core.tensor import format_shape
 from netbuilder.train import fast, sync
+from netbuilder.train.control import ProbeRequest
 from netbuilder.train.decoder import latent_decoder, output_nodes, sampling_nodes
 from netbuilder.train.events import Finished, Probe, Samples
 from netbuilder.train.failures import TrainingError
 from netbuilder.train.generate import GenerateSettings, generate_text
 from netbuilder.train.optim import make_optimizer
-from netbuilder.train.probe import PROBE_SAMPLES, ProbeRecorder
+from netbuilder.train.probe import PROBE_SAMPLES, ProbeBatch, ProbeRecorder
 from netbuilder.train.run import Run, checkpoint_fit
 from netbuilder.train.settings import TrainingSettings
 from netbuilder.train.steps import (
@@ -91,7 +92,7 @@ class SupervisedRun(Run):
         self.restore_progress()
         self.generate = self._generate_settings(dataset)
         self.sample_noise = self._vae_noise()
-        self.probe_recorder = ProbeRecorder(self.model, self._run_probe_batch)
+        self.probe_recorder = ProbeRecorder(self.model, self._probe_batch())
 
     # ----------------------------------------------------------------------------------------
     # Set-up checks
@@ -276,8 +277,9 @@ class SupervisedRun(Run):
             return self._vae_samples(epoch)
         return []
 
-    def probe(self, epoch: int, step: int) -> Probe | None:
-        return self.probe_recorder.capture(epoch, step)
+    def probe(self, epoch: int, step: int, request: ProbeRequest | None = None
+              ) -> Probe | None:
+        return self.probe_recorder.capture(epoch, step, request)
 
     def finish(self, last: dict[str, Any], epochs_done: int, stopped: bool) -> Finished:
         metrics: dict[str, Any] = {**last, "epochs_done": epochs_done, "stopped": stopped}
@@ -320,13 +322,21 @@ class SupervisedRun(Run):
             confusion = [flat[row * c:(row + 1) * c] for row in range(c)]
         return loss, accuracy, confusion
 
-    def _run_probe_batch(self) -> None:
+    def _probe_batch(self) -> ProbeBatch:
+        """The first samples of the validation split (of the training split without one)."""
         data = self.val_data or self.train_data
         x, y = data.x[:PROBE_SAMPLES], data.y[:PROBE_SAMPLES]
-        if not self.recipe.gradient_step:
-            self.model(x)
-        else:
-            self.forward(x, y)
+
+        def run() -> torch.Tensor:
+            if not self.recipe.gradient_step:
+                (prediction,), _ = self.model(x)
+                return prediction
+            outputs, _ = self.forward(x, y)
+            return outputs[0]
+
+        takes_target = self.recipe.takes_target  # an autoencoder's output is a picture
+        return ProbeBatch(run, inputs=x, labels=y if takes_target else None,
+                          classifies=self.recipe.classifies, predicts=takes_target)
 
     # ----------------------------------------------------------------------------------------
     # Language models

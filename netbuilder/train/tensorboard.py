@@ -73,6 +73,7 @@ class TensorBoardLog:
                 writer.add_text(f"samples/{event.label}", event.text, event.epoch)
         elif isinstance(event, Probe):
             for prefix, histograms in (("activations", event.activation_histograms),
+                                       ("weights", event.weight_histograms),
                                        ("gradients", event.gradient_histograms)):
                 for name, (counts, edges) in histograms.items():
                     _histogram(writer, f"{prefix}/{name}", counts, edges, event.step)

@@ -3,7 +3,7 @@
 Run by hand (CI does not run benchmarks):
 
     python -m tests.benchmarks.bench_dock [--runs 5] [--epochs 30] [--endurance-minutes 2]
-                                          [--points 10000000] [--only curves,train,...]
+                                          [--points 10000000] [--only curves,train,probes,...]
 
 Parts (targets from the issue "Train in the app"):
 
@@ -15,6 +15,11 @@ Parts (targets from the issue "Train in the app"):
   >= 0.95); while the dock trains, the lateness of a 1 ms QTimer (the GUI event loop's stalls:
   p99 < 20 ms, max < 50 ms); the time from a report leaving the engine to its values being
   drawn, plus the report interval (a step's worst-case latency: p95 < 150 ms).
+* ``probes``: mnist_cnn trained from the dock with the activation viewer open on conv1 (its
+  feature maps and the histograms of its activations, weights and gradients, a probe every
+  0.4 s), against headless and against the dock with the viewer hidden, interleaved
+  ``--runs`` times: throughput ratio (target >= 0.95), pictures drawn per second (target
+  >= 2) and the GUI's stalls meanwhile.
 * ``control``: how long Pause and Stop take to act (the engine checks once per step; < 100 ms).
 * ``endurance``: the process's memory over a long run of the fast regression MLP (every step
   kept: 8 bytes a point allowed, target < 50 MB beyond that), then 20 short runs in a row
@@ -228,8 +233,11 @@ QUEUED: list[float] = []
 
 
 def dock_rate(app: QApplication, window: Any, epochs: int, stalls: _Stalls | None,
-              latencies: list[float]) -> float:
-    """Samples/s of a run from the dock, every plot open; fills stalls and latencies."""
+              latencies: list[float], prepare: Callable[[Any], None] | None = None) -> float:
+    """Samples/s of a run from the dock, every plot open; fills stalls and latencies.
+
+    ``prepare(window)`` runs once the document is open, before Start (opens a view).
+    """
     from netbuilder.ui.training import runner as runner_module
     from netbuilder.ui.training.session import State
 
@@ -240,6 +248,8 @@ def dock_rate(app: QApplication, window: Any, epochs: int, stalls: _Stalls | Non
     window.add_document(doc, title="mnist_cnn")
     dock = window.training
     _spin(app, 5.0, lambda: dock.start_button.isEnabled() and dock._preview_key is None)
+    if prepare is not None:
+        prepare(window)
     sent: dict[int, float] = {}
     span = {"samples": 0, "first": 0.0, "last": 0.0}
     original_work = runner_module.TrainingRunner._work
@@ -334,6 +344,72 @@ def bench_train(app: QApplication, runs: int, epochs: int) -> None:
           f"{_percentile(QUEUED, 95):.0f} ms")
     print(f"  step to screen: p50 {_percentile(latencies, 50):.0f} ms, p95 "
           f"{_percentile(latencies, 95):.0f} ms (target p95 < 150 ms)")
+    for editor in window.editors():
+        editor.undo_stack.setClean()
+    window.close()
+
+
+# ----- the activation viewer ------------------------------------------------------------------
+def _viewer_on_conv1(window: Any) -> None:
+    """Selects conv1 on the canvas and shows the Activations tab (as a user's click does)."""
+    editor = window.current_editor
+    graph = editor.doc.graph(editor.current_graph)
+    editor.current_scene.select_nodes([n.id for n in graph.nodes.values() if n.name == "conv1"])
+    window.training.views.setCurrentWidget(window.training.activations)
+
+
+def _viewer_hidden(window: Any) -> None:
+    window.training.views.setCurrentWidget(window.training.curves)
+
+
+def bench_probes(app: QApplication, runs: int, epochs: int) -> None:
+    from netbuilder.ui.main_window import MainWindow
+
+    window = MainWindow()
+    window.resize(1366, 768)
+    window.show()
+    window.training_dock.show()
+    window.training_dock.raise_()
+    viewer = window.training.activations
+    drawn: list[float] = []
+    original_redraw = viewer.redraw
+
+    def counted_redraw() -> None:
+        before = viewer.shown_probe
+        original_redraw()
+        if viewer.shown_probe is not before:
+            drawn.append(time.perf_counter())
+
+    viewer.redraw = counted_redraw  # type: ignore[method-assign]
+    stalls = _Stalls()
+    headless, hidden, shown, gaps, rates = [], [], [], [], []
+    try:
+        for _ in range(runs):
+            headless.append(headless_rate(epochs))
+            hidden.append(dock_rate(app, window, epochs, None, [], _viewer_hidden))
+            drawn.clear()
+            shown.append(dock_rate(app, window, epochs, stalls, [], _viewer_on_conv1))
+            gaps += stalls.gaps
+            if len(drawn) > 1:
+                rates.append((len(drawn) - 1) / (drawn[-1] - drawn[0]))
+            print(f"  run {len(shown)}: headless {headless[-1]:,.0f}, viewer hidden "
+                  f"{hidden[-1]:,.0f}, viewer shown {shown[-1]:,.0f} samples/s", flush=True)
+            gc.collect()
+    finally:
+        viewer.redraw = original_redraw  # type: ignore[method-assign]
+    base = statistics.median(headless)
+    print(f"probes (mnist_cnn, {SAMPLES:,} samples, {epochs} epochs, median of {runs}): "
+          f"headless {base:,.0f} samples/s; dock, viewer hidden "
+          f"{statistics.median(hidden):,.0f} ({statistics.median(hidden) / base:.3f}); "
+          f"dock, viewer on conv1 with histograms {statistics.median(shown):,.0f} "
+          f"({statistics.median(shown) / base:.3f}, target >= 0.95; "
+          f"{statistics.median(shown) / statistics.median(hidden):.3f} of the hidden viewer's)")
+    print(f"  each run: headless {[round(v) for v in headless]}, hidden "
+          f"{[round(v) for v in hidden]}, shown {[round(v) for v in shown]}")
+    if rates:
+        print(f"  pictures drawn: median {statistics.median(rates):.2f} a second (target >= 2)")
+    print(f"  GUI stalls with the viewer open: p50 {_percentile(gaps, 50):.1f} ms, p99 "
+          f"{_percentile(gaps, 99):.1f} ms, max {max(gaps):.1f} ms (targets p99 < 20, max < 50)")
     for editor in window.editors():
         editor.undo_stack.setClean()
     window.close()
@@ -457,7 +533,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--points", type=int, default=10_000_000)
     parser.add_argument("--endurance-minutes", type=float, default=2.0)
-    parser.add_argument("--only", default="curves,train,control,endurance")
+    parser.add_argument("--only", default="curves,train,probes,control,endurance")
     args = parser.parse_args(argv)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     QStandardPaths.setTestModeEnabled(True)  # the history goes to a throwaway place
@@ -467,6 +543,8 @@ def main(argv: list[str] | None = None) -> None:
         bench_curves(app, args.points)
     if "train" in parts:
         bench_train(app, args.runs, args.epochs)
+    if "probes" in parts:
+        bench_probes(app, args.runs, args.epochs)
     if "control" in parts:
         bench_control()
     if "endurance" in parts:

@@ -27,7 +27,8 @@ def test_losses_and_validation_figures_are_written(tmp_path: Path) -> None:
             "epoch/val_accuracy", "test/accuracy"} <= set(tags["scalars"])
     epochs = [event.step for event in read(board).Scalars("epoch/loss")]
     assert epochs == [1, 2]
-    assert tags["histograms"], "probes fill the activation and gradient histograms"
+    prefixes = {tag.split("/")[0] for tag in tags["histograms"]}
+    assert prefixes == {"activations", "weights", "gradients"}, "probes fill the histograms"
 
 
 def test_generated_images_go_in_as_images(tmp_path: Path) -> None:

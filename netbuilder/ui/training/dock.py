@@ -41,6 +41,7 @@ from netbuilder.ui.background import BackgroundTask
 from netbuilder.ui.document import DocumentWidget
 from netbuilder.ui.problems import Problem
 from netbuilder.ui.throttle import Throttle
+from netbuilder.ui.training.activations import ActivationViewer
 from netbuilder.ui.training.curves import CurvesView, Overlay
 from netbuilder.ui.training.data_view import DataChooser, DataPreviewView
 from netbuilder.ui.training.history import RunHistoryView
@@ -181,6 +182,8 @@ class TrainingDock(QWidget):
         self.views.setDocumentMode(True)
         self.views.addTab(self.curves, "Curves")
         self.views.addTab(self.history, "Runs")
+        self.activations = ActivationViewer(self)
+        self.views.addTab(self.activations, "Activations")
         self.message = QLabel(self)
         self.message.setWordWrap(True)
         self.message.setTextFormat(Qt.TextFormat.RichText)
@@ -230,6 +233,7 @@ class TrainingDock(QWidget):
         self._open_history()
         self.history.set_document(editor.title if editor is not None else None)
         self.curves.show_record(self.session.record if self.session else None)
+        self.activations.set_session(self.session)
         self._settings_changed()
         self.check_readiness()
 
@@ -381,7 +385,8 @@ class TrainingDock(QWidget):
             self._say(f"Cannot start: {error}", error=True)
             return False
         self.curves.show_record(session.record)
-        self.views.setCurrentWidget(self.curves)
+        if self.views.currentWidget() is self.history:  # a live view stays in front
+            self.views.setCurrentWidget(self.curves)
         self.status.emit("Training started", False)
         return True
 

@@ -49,9 +49,10 @@ class TrainingSession(QObject):
         record: the current (or last) run's record; None before the first run.
         checkpoint: the last run's checkpoint, to resume from.
         probe_interval: seconds between probes (block outputs and histograms) in the next
-            run; None, the default, takes none: nothing in the dock shows them, and taking
-            them every 0.5 s cost the dock about 8% of its throughput (mnist_cnn on 2 CPU
-            cores, tests/benchmarks/bench_dock.py). A view that shows probes sets it.
+            run; None, the default, takes none: probes cost throughput (tests/benchmarks/
+            bench_dock.py), so only a view that shows them asks, through :meth:`set_probe`.
+        probe_blocks: the blocks probed (None: all of them), with ``probe_sample`` the
+            probe sample whose outputs are kept.
 
     The document's weights (the last run's, a loaded file, or those beside its file) live on
     the document widget (``editor.weights``), where File ▸ Export finds them too.
@@ -75,6 +76,8 @@ class TrainingSession(QObject):
         self._start_index: int | None = None
         self._runs = 0
         self.probe_interval: float | None = None
+        self.probe_blocks: tuple[str, ...] | None = None
+        self.probe_sample = 0
         editor.add_close_hook(self.shutdown)
 
     # ----- state ----------------------------------------------------------------------------
@@ -118,6 +121,7 @@ class TrainingSession(QObject):
         self.stopping = False
         self._start_index = self.editor.undo_stack.index()
         self.runner.start(job)
+        self.runner.control.set_probe(self.probe_blocks, self.probe_interval, self.probe_sample)
         self.changed.emit()
 
     def pause(self) -> None:
@@ -138,6 +142,16 @@ class TrainingSession(QObject):
         """A new learning rate for the running job, from its next step on."""
         if self.runner.running:
             self.runner.set_lr(lr)
+
+    def set_probe(self, blocks: tuple[str, ...] | None, interval: float | None,
+                  sample: int = 0) -> None:
+        """Probes ``blocks`` every ``interval`` seconds (None: none) in this run and the next.
+
+        The running engine takes the change at its next step.
+        """
+        self.probe_blocks, self.probe_interval, self.probe_sample = blocks, interval, sample
+        if self.runner.running:
+            self.runner.control.set_probe(blocks, interval, sample)
 
     def use_weights(self, path: Path, origin: str) -> None:
         """The document's weights from now on (exported, saved, trained from)."""
