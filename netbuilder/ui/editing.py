@@ -19,7 +19,7 @@ from netbuilder.core.commands import AddNetwork, EditFrame, RemoveNetwork, Renam
 from netbuilder.core.errors import ShapeError
 from netbuilder.core.graph import GROUP
 from netbuilder.core.tensor import TensorSpec
-from netbuilder.ui.canvas.scene import PortRef
+from netbuilder.ui.canvas.protocols import PortRef
 from netbuilder.ui.document import DocumentWidget
 from netbuilder.ui.frame_dialog import FrameDialog
 from netbuilder.ui.quick_add import QuickAddPopup

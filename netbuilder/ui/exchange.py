@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QDialog, QMessageBox, QProgressBar
 
-from netbuilder.core import fileformat
+from netbuilder.core.fileformat import snapshot
 from netbuilder.core.graph import Document
 from netbuilder.train.export import (
     FORMATS,
@@ -30,13 +30,6 @@ from netbuilder.ui.import_dialog import ImportDialog, ImportRequest
 
 if TYPE_CHECKING:
     from netbuilder.ui.main_window import MainWindow
-
-
-def snapshot(doc: Document) -> Document:
-    """A copy of ``doc`` that later edits cannot reach (the file format is the deep copy)."""
-    copy = fileformat.loads(fileformat.dumps(doc), doc.catalogue)
-    copy.path = doc.path
-    return copy
 
 
 def run_import(request: ImportRequest) -> tuple[Path, Path, list[str]]:
