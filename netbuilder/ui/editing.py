@@ -7,12 +7,12 @@ chose (a popup, a dialog, a menu) and routes it to the right document.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from typing import Protocol
 
 from PySide6.QtCore import QPoint, QPointF
-from PySide6.QtGui import QCursor
-from PySide6.QtWidgets import QDialog, QInputDialog, QMenu
+from PySide6.QtGui import QAction, QCursor
+from PySide6.QtWidgets import QDialog, QInputDialog, QMenu, QWidget
 
 from netbuilder.core.blockspec import BlockSpec
 from netbuilder.core.commands import AddNetwork, EditFrame, RemoveNetwork, RenameNetwork
@@ -23,9 +23,7 @@ from netbuilder.ui.canvas.protocols import PortRef
 from netbuilder.ui.document import DocumentWidget
 from netbuilder.ui.frame_dialog import FrameDialog
 from netbuilder.ui.quick_add import QuickAddPopup
-
-if TYPE_CHECKING:
-    from netbuilder.ui.main_window import MainWindow
+from netbuilder.ui.shell import Shell
 
 #: The context menus: action names, None for a separator.
 NODE_MENU = ("rename", "bypass", "duplicate", "copy", "cut", "delete", None, "group", "ungroup",
@@ -58,16 +56,36 @@ def accepts_from(editor: DocumentWidget, graph: str, source: PortRef
     return accepts
 
 
-class EditCommands:
-    """The editing commands that need the window: popups, dialogs, docks."""
+class EditHost(Shell, Protocol):
+    """What the editing commands need from the window."""
 
-    def __init__(self, window: MainWindow) -> None:
-        self.window = window
+    @property
+    def actions_by_name(self) -> Mapping[str, QAction]:
+        """The window's commands, which the context menus offer."""
+
+    def raise_inspector(self) -> None:
+        """Shows the inspector dock in front."""
+
+    def edit_block_name(self) -> None:
+        """Shows the inspector with the selected block's name field focused and selected."""
+
+
+class EditCommands:
+    """The editing commands that need the window: popups, dialogs, docks.
+
+    Args:
+        host: the window whose current document the commands edit.
+        dialog_parent: the parent of the popups, menus and dialogs.
+    """
+
+    def __init__(self, host: EditHost, dialog_parent: QWidget) -> None:
+        self.host = host
+        self.dialog_parent = dialog_parent
         self.popup: QuickAddPopup | None = None  # kept referenced while it is shown
 
     @property
     def editor(self) -> DocumentWidget | None:
-        return self.window.current_editor
+        return self.host.current_editor
 
     # ----- adding blocks ------------------------------------------------------------------------
     def add_block_at_centre(self, type_id: str) -> None:
@@ -95,7 +113,7 @@ class EditCommands:
         if editor is None:
             return
         accepts = accepts_from(editor, graph, source) if source is not None else None
-        popup = QuickAddPopup(editor.doc.catalogue, accepts, self.window)
+        popup = QuickAddPopup(editor.doc.catalogue, accepts, self.dialog_parent)
         popup.chosen.connect(
             lambda type_id: editor.add_block(graph, type_id, scene_pos, source))
         self.popup = popup
@@ -108,25 +126,23 @@ class EditCommands:
         if editor is None:
             return
         if len(editor.selected_node_ids()) != 1:
-            self.window.show_status("Select one block to rename.")
+            self.host.show_status("Select one block to rename.")
             return
-        self.window.raise_inspector()
-        self.window.inspector.name_edit.setFocus()
-        self.window.inspector.name_edit.selectAll()
+        self.host.edit_block_name()
 
     def item_activated(self, graph: str, kind: str, item_id: str) -> None:
         """A double-click: frames open their dialog, blocks show the inspector."""
         if kind == "frame":
             self.edit_frame(graph, item_id)
         else:
-            self.window.raise_inspector()
+            self.host.raise_inspector()
 
     def edit_frame(self, graph: str, frame_id: str) -> None:
         editor = self.editor
         frame = editor.doc.graph(graph).frames.get(frame_id) if editor else None
         if editor is None or frame is None:
             return
-        dialog = FrameDialog(frame, self.window)
+        dialog = FrameDialog(frame, self.dialog_parent)
         if dialog.exec() == QDialog.DialogCode.Accepted:
             changes = {k: v for k, v in dialog.values().items() if getattr(frame, k) != v}
             if changes:
@@ -135,8 +151,8 @@ class EditCommands:
     def context_menu(self, graph: str, screen_pos: QPointF, kind: str,
                      item_id: object) -> QMenu:
         """The right-click menu for a node, a wire, a frame or the empty canvas."""
-        actions = self.window.actions_by_name
-        menu = QMenu(self.window)
+        actions = self.host.actions_by_name
+        menu = QMenu(self.dialog_parent)
         if kind == "node":
             entries: tuple[str | None, ...] = NODE_MENU
         elif kind in ("edge", "frame"):
@@ -158,7 +174,8 @@ class EditCommands:
         editor = self.editor
         if editor is None:
             return
-        name, ok = QInputDialog.getText(self.window, "Add network", "Name of the new network:")
+        name, ok = QInputDialog.getText(self.dialog_parent, "Add network",
+                                        "Name of the new network:")
         name = name.strip()
         if ok and name and editor.push(AddNetwork(name)):
             editor.open_graph(name)
@@ -170,7 +187,8 @@ class EditCommands:
             return
         if graph not in editor.doc.graphs:
             return
-        name, ok = QInputDialog.getText(self.window, "Rename network", "New name:", text=graph)
+        name, ok = QInputDialog.getText(self.dialog_parent, "Rename network", "New name:",
+                                        text=graph)
         name = name.strip()
         if ok and name and name != graph:
             editor.push(RenameNetwork(graph, name))
@@ -181,6 +199,6 @@ class EditCommands:
         if editor is None or graph is None or graph not in editor.doc.graphs:
             return  # (a tab whose network was just renamed catches up on the next check)
         if editor.doc.graph(graph).kind != GROUP and len(editor.doc.networks) == 1:
-            self.window.show_status("A document keeps at least one network.", error=True)
+            self.host.show_status("A document keeps at least one network.", error=True)
             return
         editor.push(RemoveNetwork(graph))

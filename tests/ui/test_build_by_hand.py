@@ -58,7 +58,7 @@ def window(qtbot: Any) -> Iterator[MainWindow]:
 
 def _palette_type(window: MainWindow, type_id: str) -> str:
     """The block type the palette's item carries (what its drag would put in the MIME data)."""
-    item = window.palette.item_for(type_id)
+    item = window.block_palette.item_for(type_id)
     assert item is not None, f"the palette has no {type_id}"
     return item.data(0, Qt.ItemDataRole.UserRole)
 

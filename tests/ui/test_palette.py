@@ -116,14 +116,14 @@ def test_down_then_enter_picks_another_result(qtbot: Any, palette: PaletteWidget
 def test_enter_and_double_click_add_blocks_to_the_document(qtbot: Any,
                                                            window: MainWindow) -> None:
     editor = window.new_document()
-    qtbot.keyClicks(window.palette.search, "dense")
-    qtbot.keyClick(window.palette.search, Qt.Key.Key_Return)
+    qtbot.keyClicks(window.block_palette.search, "dense")
+    qtbot.keyClick(window.block_palette.search, Qt.Key.Key_Return)
     assert node_types(editor) == ["dense"]
-    window.palette.search.clear()
+    window.block_palette.search.clear()
     QApplication.processEvents()
-    item = window.palette.item_for("dropout")
+    item = window.block_palette.item_for("dropout")
     assert item is not None
-    tree = window.palette.tree
+    tree = window.block_palette.tree
     tree.scrollToItem(item)
     centre = tree.visualItemRect(item).center()
     qtbot.mouseClick(tree.viewport(), LEFT, pos=centre)
@@ -140,8 +140,8 @@ def test_a_dragged_block_lands_on_the_canvas(qtbot: Any, window: MainWindow,
     editor = window.new_document()
     carried: list[QMimeData] = []
     monkeypatch.setattr(QDrag, "exec", lambda drag, *args: carried.append(drag.mimeData()))
-    tree = window.palette.tree
-    tree.setCurrentItem(window.palette.item_for("conv2d"))
+    tree = window.block_palette.tree
+    tree.setCurrentItem(window.block_palette.item_for("conv2d"))
     tree.startDrag(Qt.DropAction.CopyAction)
     assert carried and bytes(carried[0].data(BLOCK_MIME).data()) == b"conv2d"
     view = editor.current_view

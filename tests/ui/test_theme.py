@@ -116,7 +116,7 @@ def test_the_panels_take_the_theme(name: str, window: MainWindow) -> None:
                                 list(window.current_editor.doc.graph(
                                     window.current_editor.current_graph).nodes)[1:2])
     QApplication.processEvents()
-    panels: list[QWidget] = [window.palette, window.inspector, window.problems]
+    panels: list[QWidget] = [window.block_palette, window.inspector, window.problems]
     for panel in panels:
         image = panel.grab().toImage()
         assert not image.isNull()
