@@ -8,7 +8,7 @@ chose (a popup, a dialog, a menu) and routes it to the right document.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from PySide6.QtCore import QPoint, QPointF
 from PySide6.QtGui import QAction, QCursor
@@ -56,6 +56,7 @@ def accepts_from(editor: DocumentWidget, graph: str, source: PortRef
     return accepts
 
 
+@runtime_checkable
 class EditHost(Shell, Protocol):
     """What the editing commands need from the window."""
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QDialog, QMessageBox, QProgressBar, QWidget
@@ -45,6 +45,7 @@ def run_import(request: ImportRequest) -> tuple[Path, Path, list[str]]:
     return graph, weights, list(result.warnings)
 
 
+@runtime_checkable
 class ExchangeHost(Shell, Protocol):
     """What the export and import commands need from the window."""
 

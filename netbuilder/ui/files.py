@@ -8,7 +8,7 @@ stack stays unclean, so closing still asks), and closing asks before unsaved wor
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from PySide6.QtCore import QMimeData, QStandardPaths
 from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
@@ -58,6 +58,7 @@ def default_folder() -> Path:
     return Path(documents) if documents and Path(documents).is_dir() else Path.home()
 
 
+@runtime_checkable
 class FileHost(Shell, Protocol):
     """What the file commands need from the window that holds the documents' tabs."""
 

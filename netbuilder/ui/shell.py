@@ -4,16 +4,18 @@ The file, editing and exchange commands (:mod:`.files`, :mod:`.editing`, :mod:`.
 each state the window they need as a narrow protocol built on :class:`Shell`, and never import
 the main window: it imports them, and hands itself over as the host (as orange-canvas-core's
 scheme editor never imports its main window). A test can drive a command module with any
-object that has these few methods.
+object that has these few methods; the protocols are runtime-checkable so that a test also
+checks the window offers every one of them.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from netbuilder.ui.document import DocumentWidget
 
 
+@runtime_checkable
 class Shell(Protocol):
     """The open document and the two ways of telling the user something."""
 
