@@ -2,12 +2,16 @@
 
 :func:`wire_problem` is what a canvas asks while the user drags a wire: the graph's own rules
 (:func:`~netbuilder.core.commands.check_connection`) first, then the shapes the wire would
-carry, judged on the latest shape inference. :func:`reroute_bridges` is what deleting keeps:
-the wires that let a signal still flow when reroute points on its path go.
+carry, judged on the latest shape inference. :func:`wire_takers` says which block types a wire
+dropped on empty canvas can go to. :func:`reroute_bridges` is what deleting keeps: the wires
+that let a signal still flow when reroute points on its path go.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from netbuilder.core.blockspec import BlockSpec
 from netbuilder.core.commands import check_connection
 from netbuilder.core.errors import GraphError, NetbuilderError, ParamError, ShapeError
 from netbuilder.core.graph import Document, Graph
@@ -76,6 +80,41 @@ def shape_problem(doc: Document, graph: Graph, analysis: Analysis | None, source
     except (ParamError, NetbuilderError, ValueError, TypeError):
         return None  # the block's own problem, shown on its badge; not the wire's
     return None
+
+
+def wire_takers(analysis: Analysis | None, node_id: str, port: str, from_output: bool
+                ) -> Callable[[BlockSpec], bool]:
+    """Which block types can take a wire dropped on empty canvas (by their default params).
+
+    Args:
+        analysis: the latest shape inference of the wire's graph, if any.
+        node_id, port: the fixed end of the wire.
+        from_output: True if that end is an output port (the new block takes the wire on
+            its first input), False for an input port (the new block feeds it).
+
+    Returns:
+        A test for the quick-add list: a block needs a port on the right side; fed by a known
+        shape into its only input, its shape rule must not refuse that shape for a reason no
+        parameter can fix.
+    """
+    incoming = analysis.output_spec(node_id, port) if analysis is not None and from_output \
+        else None
+
+    def takes(spec: BlockSpec) -> bool:
+        params = spec.default_params()
+        ports = spec.input_ports(params) if from_output else spec.output_ports(params)
+        if not ports:
+            return False
+        if incoming is None or len(spec.input_ports(params)) != 1:
+            return True
+        try:
+            spec.infer_outputs(params, {ports[0].name: incoming})
+        except ShapeError as error:
+            return error.param is not None  # a parameter can make it fit
+        except Exception:  # a rule tripping on an odd input: leave the block out
+            return False
+        return True
+    return takes
 
 
 def reroute_bridges(doc: Document, graph: Graph, node_ids: list[str], edge_ids: list[str]

@@ -16,9 +16,8 @@ from PySide6.QtWidgets import QDialog, QInputDialog, QMenu, QWidget
 
 from netbuilder.core.blockspec import BlockSpec
 from netbuilder.core.commands import AddNetwork, EditFrame, RemoveNetwork, RenameNetwork
-from netbuilder.core.errors import ShapeError
 from netbuilder.core.graph import GROUP
-from netbuilder.core.tensor import TensorSpec
+from netbuilder.core.wires import wire_takers
 from netbuilder.ui.canvas.protocols import PortRef
 from netbuilder.ui.document import DocumentWidget
 from netbuilder.ui.frame_dialog import FrameDialog
@@ -33,27 +32,9 @@ CANVAS_MENU = ("quick_add", "paste", None, "select_all", "layout", "fit")
 
 def accepts_from(editor: DocumentWidget, graph: str, source: PortRef
                  ) -> Callable[[BlockSpec], bool]:
-    """Blocks that can take the wire being dropped on empty canvas (by their default params)."""
-    node_id, port, from_output = source
-    analysis = editor.analysis(graph)
-    spec_in: TensorSpec | None = (analysis.output_spec(node_id, port)
-                                  if analysis is not None and from_output else None)
-
-    def accepts(spec: BlockSpec) -> bool:
-        params = spec.default_params()
-        ports = spec.input_ports(params) if from_output else spec.output_ports(params)
-        if not ports:
-            return False
-        if spec_in is None or len(spec.input_ports(params)) != 1:
-            return True
-        try:
-            spec.infer_outputs(params, {ports[0].name: spec_in})
-        except ShapeError as error:
-            return error.param is not None  # a parameter can make it fit
-        except Exception:  # a rule tripping on an odd input: leave the block out
-            return False
-        return True
-    return accepts
+    """Blocks that can take the wire being dropped on empty canvas (see
+    :func:`netbuilder.core.wires.wire_takers`)."""
+    return wire_takers(editor.analysis(graph), *source)
 
 
 @runtime_checkable

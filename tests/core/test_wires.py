@@ -10,7 +10,7 @@ from netbuilder.core.commands import RemoveNodes, check_connection
 from netbuilder.core.errors import GraphError
 from netbuilder.core.graph import Document, Graph, Node
 from netbuilder.core.inference import Analysis, analyse
-from netbuilder.core.wires import reroute_bridges, shape_problem, wire_problem
+from netbuilder.core.wires import reroute_bridges, shape_problem, wire_problem, wire_takers
 
 
 def _out(doc: Document, node: Node) -> str:
@@ -106,6 +106,35 @@ def test_shape_problem_waits_for_every_input_of_the_target(shapes: Shapes) -> No
     # The other input is not wired yet: nothing to judge.
     assert shape_problem(doc, graph, analysis, image.id, _out(doc, image), add.id,
                          ports[0]) is None
+
+
+# ----- wire_takers ----------------------------------------------------------------------------
+def _takers(shapes: Shapes, source: str, from_output: bool = True, *,
+            analysed: bool = True) -> set[str]:
+    node = shapes.nodes[source]
+    port = _out(shapes.doc, node) if from_output else _in(shapes.doc, node)
+    takes = wire_takers(shapes.analysis if analysed else None, node.id, port, from_output)
+    return {spec.type for spec in shapes.doc.catalogue if takes(spec)}
+
+
+def test_a_wire_from_an_output_goes_to_blocks_whose_rule_can_take_its_shape(shapes: Shapes
+                                                                           ) -> None:
+    from_image = _takers(shapes, "image")  # (1, 4, 4)
+    from_flat = _takers(shapes, "flat")  # (16,)
+    assert {"conv2d", "dense", "flatten"} <= from_image
+    assert "dense" in from_flat
+    assert "conv2d" not in from_flat  # rank 1: no parameter makes a 2-D convolution fit
+    assert "input" not in from_image  # no input port to take the wire
+
+
+def test_without_shapes_every_block_with_a_port_on_the_right_side_takes_it(shapes: Shapes
+                                                                          ) -> None:
+    assert "conv2d" in _takers(shapes, "flat", analysed=False)
+    feeders = _takers(shapes, "conv", from_output=False)
+    assert {"input", "dense", "conv2d"} <= feeders
+    catalogue = shapes.doc.catalogue
+    assert all(catalogue[t].output_ports(catalogue[t].default_params()) for t in feeders)
+    assert "output" not in feeders
 
 
 # ----- reroute_bridges -------------------------------------------------------------------------
