@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from torch import fx
 
 from netbuilder.compile import pysource
-from netbuilder.compile.codegen_modules import BlockCode, UnsupportedModuleError, render_module
+from netbuilder.compile.block_code import BlockCode, UnsupportedModuleError
+from netbuilder.compile.codegen_modules import render_module
 from netbuilder.core.errors import NetbuilderError
 
 #: Names a forward's variables must not shadow: the module's own imports and the builtins its

@@ -16,40 +16,18 @@ Reshape, Concatenate, Sampling) need no attribute at all.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from torch import nn
 
 from netbuilder.blocks import modules as nb
 from netbuilder.blocks import torch_conv, torch_sequence
+from netbuilder.compile.block_code import BlockCode, UnsupportedModuleError
+from netbuilder.compile.codegen_torch_op import render_torch_op
 from netbuilder.compile.pysource import UnsafeCodeError, literal
 
 #: (target variable, expression) -> statements. An activation applied to an expression.
 Activation = Callable[[str, str], list[str]]
-
-
-class UnsupportedModuleError(LookupError):
-    """A built module has no code form (or a value that cannot be written); the caller names
-    the block."""
-
-
-@dataclass(frozen=True)
-class BlockCode:
-    """The code of one block.
-
-    Attributes:
-        init: the constructor expression assigned to ``self.<block>``; None when the block
-            needs no attribute (it has no weights and reads better as an expression).
-        statements: ``(targets, attribute, args) -> lines`` of ``forward``. ``targets`` is the
-            left-hand side (``x`` or ``x, x_weights``), ``attribute`` the module reference
-            (``self.conv1``) and ``args`` the argument variables.
-        classes: netbuilder classes the file must define for ``init`` to work.
-    """
-
-    init: str | None
-    statements: Callable[[str, str, Sequence[str]], list[str]]
-    classes: tuple[type, ...] = ()
 
 
 # --- values -------------------------------------------------------------------------------
@@ -437,8 +415,6 @@ def render_module(module: nn.Module) -> BlockCode:
 def _render(module: nn.Module) -> BlockCode:
     renderer = _RENDERERS.get(type(module))
     if renderer is None:
-        from netbuilder.compile.codegen_torch_op import render_torch_op
-
         rendered = render_torch_op(module)
         if rendered is None:
             raise UnsupportedModuleError(

@@ -13,7 +13,7 @@ from typing import Any
 from torch import nn
 
 from netbuilder.blocks.torch_op import ARG_DTYPES, FUNCTIONS, MAX_INPUTS
-from netbuilder.compile.codegen_modules import BlockCode, UnsupportedModuleError
+from netbuilder.compile.block_code import BlockCode, UnsupportedModuleError
 from netbuilder.compile.pysource import UnsafeCodeError, literal, name
 
 _INFIX = {"add": "+", "sub": "-", "mul": "*", "truediv": "/", "floordiv": "//",

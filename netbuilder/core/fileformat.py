@@ -375,6 +375,18 @@ def dumps(doc: Document) -> str:
                       allow_nan=False) + "\n"
 
 
+def snapshot(doc: Document) -> Document:
+    """A copy of ``doc`` that later edits cannot reach, with the same file path.
+
+    The file format is the deep copy: what a background job (an export, a training run)
+    works on is exactly what saving would write, and nothing it holds is shared with the
+    document the user keeps editing.
+    """
+    copy = loads(dumps(doc), doc.catalogue)
+    copy.path = doc.path
+    return copy
+
+
 def save(doc: Document, path: str | os.PathLike[str]) -> None:
     """Writes the document atomically: a temporary file, fsync, then rename over ``path``.
 

@@ -26,6 +26,7 @@ from netbuilder.core.commands import (
 from netbuilder.core.errors import NetbuilderError
 from netbuilder.core.graph import GROUP, Document, Graph
 from netbuilder.core.inference import Analysis, ShapeCache, analyse, group_context
+from netbuilder.core.wires import reroute_bridges
 from netbuilder.ui.canvas.geometry import (
     GRID,
     HEADER_HEIGHT,
@@ -34,7 +35,8 @@ from netbuilder.ui.canvas.geometry import (
     ROW_HEIGHT,
     snap,
 )
-from netbuilder.ui.canvas.scene import CanvasScene, PortRef
+from netbuilder.ui.canvas.protocols import PortRef
+from netbuilder.ui.canvas.scene import CanvasScene
 from netbuilder.ui.canvas.view import VIEW_KEY, CanvasView
 from netbuilder.ui.undo import QtCommand
 
@@ -471,45 +473,3 @@ def drop_position(role: str, scene_pos: QPointF, source: PortRef | None = None
     else:
         x, y = x - GRID * 4, y - GRID * 2
     return snap(x), snap(y)
-
-
-def reroute_bridges(doc: Document, graph: Graph, node_ids: list[str], edge_ids: list[str]
-                    ) -> list[tuple[str, str, str, str]]:
-    """The wires that keep a signal flowing when reroute points on its path are deleted.
-
-    For each chain source -> deleted reroute points -> target whose ends both stay and whose
-    wires are not deleted themselves, one wire (source, source port, target, target port).
-    """
-    doomed, cut = set(node_ids), set(edge_ids)
-    is_reroute = {n: _role(doc, graph, n) == "reroute" for n in doomed}
-    bridges = []
-    for edge in graph.edges.values():
-        if edge.id in cut or edge.source in doomed or not is_reroute.get(edge.target):
-            continue
-        for target, target_port in _ends_past(graph, edge.target, doomed, cut, is_reroute):
-            bridges.append((edge.source, edge.source_port, target, target_port))
-    return bridges
-
-
-def _ends_past(graph: Graph, reroute: str, doomed: set[str], cut: set[str],
-               is_reroute: dict[str, bool]) -> list[tuple[str, str]]:
-    """The surviving inputs that deleted reroute points starting at ``reroute`` feed."""
-    ends, todo, seen = [], [reroute], set()
-    while todo:
-        node_id = todo.pop()
-        if node_id in seen:
-            continue
-        seen.add(node_id)
-        for edge in graph.outgoing(node_id):
-            if edge.id in cut:
-                continue
-            if edge.target not in doomed:
-                ends.append((edge.target, edge.target_port))
-            elif is_reroute.get(edge.target):
-                todo.append(edge.target)
-    return ends
-
-
-def _role(doc: Document, graph: Graph, node_id: str) -> str | None:
-    spec = doc.catalogue.get(graph.nodes[node_id].type)
-    return spec.role if spec is not None else None

@@ -7,25 +7,22 @@ chose (a popup, a dialog, a menu) and routes it to the right document.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from typing import Protocol, runtime_checkable
 
 from PySide6.QtCore import QPoint, QPointF
-from PySide6.QtGui import QCursor
-from PySide6.QtWidgets import QDialog, QInputDialog, QMenu
+from PySide6.QtGui import QAction, QCursor
+from PySide6.QtWidgets import QDialog, QInputDialog, QMenu, QWidget
 
 from netbuilder.core.blockspec import BlockSpec
 from netbuilder.core.commands import AddNetwork, EditFrame, RemoveNetwork, RenameNetwork
-from netbuilder.core.errors import ShapeError
 from netbuilder.core.graph import GROUP
-from netbuilder.core.tensor import TensorSpec
-from netbuilder.ui.canvas.scene import PortRef
+from netbuilder.core.wires import wire_takers
+from netbuilder.ui.canvas.protocols import PortRef
 from netbuilder.ui.document import DocumentWidget
 from netbuilder.ui.frame_dialog import FrameDialog
 from netbuilder.ui.quick_add import QuickAddPopup
-
-if TYPE_CHECKING:
-    from netbuilder.ui.main_window import MainWindow
+from netbuilder.ui.shell import Shell
 
 #: The context menus: action names, None for a separator.
 NODE_MENU = ("rename", "bypass", "duplicate", "copy", "cut", "delete", None, "group", "ungroup",
@@ -35,39 +32,42 @@ CANVAS_MENU = ("quick_add", "paste", None, "select_all", "layout", "fit")
 
 def accepts_from(editor: DocumentWidget, graph: str, source: PortRef
                  ) -> Callable[[BlockSpec], bool]:
-    """Blocks that can take the wire being dropped on empty canvas (by their default params)."""
-    node_id, port, from_output = source
-    analysis = editor.analysis(graph)
-    spec_in: TensorSpec | None = (analysis.output_spec(node_id, port)
-                                  if analysis is not None and from_output else None)
+    """Blocks that can take the wire being dropped on empty canvas (see
+    :func:`netbuilder.core.wires.wire_takers`)."""
+    return wire_takers(editor.analysis(graph), *source)
 
-    def accepts(spec: BlockSpec) -> bool:
-        params = spec.default_params()
-        ports = spec.input_ports(params) if from_output else spec.output_ports(params)
-        if not ports:
-            return False
-        if spec_in is None or len(spec.input_ports(params)) != 1:
-            return True
-        try:
-            spec.infer_outputs(params, {ports[0].name: spec_in})
-        except ShapeError as error:
-            return error.param is not None  # a parameter can make it fit
-        except Exception:  # a rule tripping on an odd input: leave the block out
-            return False
-        return True
-    return accepts
+
+@runtime_checkable
+class EditHost(Shell, Protocol):
+    """What the editing commands need from the window."""
+
+    @property
+    def actions_by_name(self) -> Mapping[str, QAction]:
+        """The window's commands, which the context menus offer."""
+
+    def raise_inspector(self) -> None:
+        """Shows the inspector dock in front."""
+
+    def edit_block_name(self) -> None:
+        """Shows the inspector with the selected block's name field focused and selected."""
 
 
 class EditCommands:
-    """The editing commands that need the window: popups, dialogs, docks."""
+    """The editing commands that need the window: popups, dialogs, docks.
 
-    def __init__(self, window: MainWindow) -> None:
-        self.window = window
+    Args:
+        host: the window whose current document the commands edit.
+        dialog_parent: the parent of the popups, menus and dialogs.
+    """
+
+    def __init__(self, host: EditHost, dialog_parent: QWidget) -> None:
+        self.host = host
+        self.dialog_parent = dialog_parent
         self.popup: QuickAddPopup | None = None  # kept referenced while it is shown
 
     @property
     def editor(self) -> DocumentWidget | None:
-        return self.window.current_editor
+        return self.host.current_editor
 
     # ----- adding blocks ------------------------------------------------------------------------
     def add_block_at_centre(self, type_id: str) -> None:
@@ -95,7 +95,7 @@ class EditCommands:
         if editor is None:
             return
         accepts = accepts_from(editor, graph, source) if source is not None else None
-        popup = QuickAddPopup(editor.doc.catalogue, accepts, self.window)
+        popup = QuickAddPopup(editor.doc.catalogue, accepts, self.dialog_parent)
         popup.chosen.connect(
             lambda type_id: editor.add_block(graph, type_id, scene_pos, source))
         self.popup = popup
@@ -108,25 +108,23 @@ class EditCommands:
         if editor is None:
             return
         if len(editor.selected_node_ids()) != 1:
-            self.window.show_status("Select one block to rename.")
+            self.host.show_status("Select one block to rename.")
             return
-        self.window.raise_inspector()
-        self.window.inspector.name_edit.setFocus()
-        self.window.inspector.name_edit.selectAll()
+        self.host.edit_block_name()
 
     def item_activated(self, graph: str, kind: str, item_id: str) -> None:
         """A double-click: frames open their dialog, blocks show the inspector."""
         if kind == "frame":
             self.edit_frame(graph, item_id)
         else:
-            self.window.raise_inspector()
+            self.host.raise_inspector()
 
     def edit_frame(self, graph: str, frame_id: str) -> None:
         editor = self.editor
         frame = editor.doc.graph(graph).frames.get(frame_id) if editor else None
         if editor is None or frame is None:
             return
-        dialog = FrameDialog(frame, self.window)
+        dialog = FrameDialog(frame, self.dialog_parent)
         if dialog.exec() == QDialog.DialogCode.Accepted:
             changes = {k: v for k, v in dialog.values().items() if getattr(frame, k) != v}
             if changes:
@@ -135,8 +133,8 @@ class EditCommands:
     def context_menu(self, graph: str, screen_pos: QPointF, kind: str,
                      item_id: object) -> QMenu:
         """The right-click menu for a node, a wire, a frame or the empty canvas."""
-        actions = self.window.actions_by_name
-        menu = QMenu(self.window)
+        actions = self.host.actions_by_name
+        menu = QMenu(self.dialog_parent)
         if kind == "node":
             entries: tuple[str | None, ...] = NODE_MENU
         elif kind in ("edge", "frame"):
@@ -158,7 +156,8 @@ class EditCommands:
         editor = self.editor
         if editor is None:
             return
-        name, ok = QInputDialog.getText(self.window, "Add network", "Name of the new network:")
+        name, ok = QInputDialog.getText(self.dialog_parent, "Add network",
+                                        "Name of the new network:")
         name = name.strip()
         if ok and name and editor.push(AddNetwork(name)):
             editor.open_graph(name)
@@ -170,7 +169,8 @@ class EditCommands:
             return
         if graph not in editor.doc.graphs:
             return
-        name, ok = QInputDialog.getText(self.window, "Rename network", "New name:", text=graph)
+        name, ok = QInputDialog.getText(self.dialog_parent, "Rename network", "New name:",
+                                        text=graph)
         name = name.strip()
         if ok and name and name != graph:
             editor.push(RenameNetwork(graph, name))
@@ -181,6 +181,6 @@ class EditCommands:
         if editor is None or graph is None or graph not in editor.doc.graphs:
             return  # (a tab whose network was just renamed catches up on the next check)
         if editor.doc.graph(graph).kind != GROUP and len(editor.doc.networks) == 1:
-            self.window.show_status("A document keeps at least one network.", error=True)
+            self.host.show_status("A document keeps at least one network.", error=True)
             return
         editor.push(RemoveNetwork(graph))

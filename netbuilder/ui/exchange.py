@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol, runtime_checkable
 
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QDialog, QMessageBox, QProgressBar
+from PySide6.QtWidgets import QDialog, QMessageBox, QProgressBar, QWidget
 
-from netbuilder.core import fileformat
+from netbuilder.core.fileformat import snapshot
 from netbuilder.core.graph import Document
 from netbuilder.train.export import (
     FORMATS,
@@ -24,19 +24,11 @@ from netbuilder.train.export import (
     export_document,
 )
 from netbuilder.ui.background import BackgroundTask
+from netbuilder.ui.document import DocumentWidget
 from netbuilder.ui.export_dialog import ExportDialog
 from netbuilder.ui.files import default_folder
 from netbuilder.ui.import_dialog import ImportDialog, ImportRequest
-
-if TYPE_CHECKING:
-    from netbuilder.ui.main_window import MainWindow
-
-
-def snapshot(doc: Document) -> Document:
-    """A copy of ``doc`` that later edits cannot reach (the file format is the deep copy)."""
-    copy = fileformat.loads(fileformat.dumps(doc), doc.catalogue)
-    copy.path = doc.path
-    return copy
+from netbuilder.ui.shell import Shell
 
 
 def run_import(request: ImportRequest) -> tuple[Path, Path, list[str]]:
@@ -53,39 +45,56 @@ def run_import(request: ImportRequest) -> tuple[Path, Path, list[str]]:
     return graph, weights, list(result.warnings)
 
 
-class ExchangeCommands(QObject):
-    """The export and import commands of a window."""
+@runtime_checkable
+class ExchangeHost(Shell, Protocol):
+    """What the export and import commands need from the window."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
+    def open_file(self, path: Path, as_copy: bool = False) -> DocumentWidget | None:
+        """Opens a graph file in a new tab (the imported graph, once it is written)."""
+
+
+class ExchangeCommands(QObject):
+    """The export and import commands of a window.
+
+    Args:
+        host: the window whose current document is exported, and where an import opens.
+        dialog_parent: the parent of the dialogs, questions and of :attr:`busy`.
+
+    Attributes:
+        busy: a bar that moves while an export or import runs; the window places it (in its
+            status bar).
+    """
+
+    def __init__(self, host: ExchangeHost, dialog_parent: QWidget) -> None:
+        super().__init__(dialog_parent)
+        self.host = host
+        self.dialog_parent = dialog_parent
         self.task: BackgroundTask | None = None
         self._on_success: Callable[[object], None] = lambda _value: None
         self._headline = ""
-        self.busy = QProgressBar(window)
+        self.busy = QProgressBar(dialog_parent)
         self.busy.setObjectName("busy_bar")
         self.busy.setRange(0, 0)  # no known length: Qt animates it
         self.busy.setMaximumWidth(120)
         self.busy.setTextVisible(False)
         self.busy.hide()
-        window.statusBar().addPermanentWidget(self.busy)
 
     @property
     def running(self) -> bool:
         return self.task is not None and self.task.running
 
     def _folder(self) -> Path:
-        editor = self.window.current_editor
+        editor = self.host.current_editor
         if editor is not None and editor.path is not None:
             return editor.path.parent
         return default_folder()
 
     # ----- export -----------------------------------------------------------------------------
     def export_dialog(self) -> None:
-        editor = self.window.current_editor
+        editor = self.host.current_editor
         if editor is None or self._refuse_while_running():
             return
-        dialog = ExportDialog(editor.doc, editor.path, self._folder(), self.window,
+        dialog = ExportDialog(editor.doc, editor.path, self._folder(), self.dialog_parent,
                               weights=editor.weights)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
@@ -102,12 +111,12 @@ class ExchangeCommands(QObject):
         buttons = QMessageBox.StandardButton
         names = ", ".join(path.name for path in existing)
         answer = QMessageBox.question(
-            self.window, "Replace existing file?",
+            self.dialog_parent, "Replace existing file?",
             f"{names} already exists in {existing[0].parent}.\n\nExporting "
             f"{request.out.name} with trained weights writes them there, replacing it. "
             "Replace it?", buttons.Yes | buttons.No, buttons.No)
         if answer != buttons.Yes:
-            self.window.show_status(f"Export cancelled: {names} was kept")
+            self.host.show_status(f"Export cancelled: {names} was kept")
             return None
         return replace(request, force=True)
 
@@ -124,13 +133,13 @@ class ExchangeCommands(QObject):
 
     def _exported(self, written: list[Path], what: str) -> None:
         names = " and ".join(path.name for path in written)
-        self.window.show_status(f"Exported {names} ({what}) to {written[0].parent}")
+        self.host.show_status(f"Exported {names} ({what}) to {written[0].parent}")
 
     # ----- import -----------------------------------------------------------------------------
     def import_dialog(self) -> None:
         if self._refuse_while_running():
             return
-        dialog = ImportDialog(self._folder(), self.window)
+        dialog = ImportDialog(self._folder(), self.dialog_parent)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         request = dialog.request()
@@ -145,12 +154,12 @@ class ExchangeCommands(QObject):
             return True
         buttons = QMessageBox.StandardButton
         answer = QMessageBox.question(
-            self.window, "Replace existing file?",
+            self.dialog_parent, "Replace existing file?",
             f"{weights.name} already exists in {weights.parent}.\n\nImporting "
             f"{request.out.name} writes the module's weights there, replacing it. Replace it?",
             buttons.Yes | buttons.No, buttons.No)
         if answer != buttons.Yes:
-            self.window.show_status(f"Import cancelled: {weights.name} was kept")
+            self.host.show_status(f"Import cancelled: {weights.name} was kept")
             return False
         return True
 
@@ -163,19 +172,19 @@ class ExchangeCommands(QObject):
 
     def _imported(self, value: object) -> None:
         path, weights, warnings = value  # type: ignore[misc]
-        editor = self.window.open_file(path)
+        editor = self.host.open_file(path)
         if editor is None:
             return
         if warnings:
-            QMessageBox.warning(self.window, "Imported with approximations",
+            QMessageBox.warning(self.dialog_parent, "Imported with approximations",
                                 "Some parts have no block of their own:\n\n• "
                                 + "\n• ".join(warnings))
-        self.window.show_status(f"Imported {path.name}; its weights are in {weights.name}")
+        self.host.show_status(f"Imported {path.name}; its weights are in {weights.name}")
 
     # ----- running ----------------------------------------------------------------------------
     def _refuse_while_running(self) -> bool:
         if self.running:
-            self.window.show_status("Wait for the export or import under way to end",
+            self.host.show_status("Wait for the export or import under way to end",
                                     error=True)
         return self.running
 
@@ -189,7 +198,7 @@ class ExchangeCommands(QObject):
         task.failed.connect(self._failed)
         self.task, self._on_success, self._headline = task, on_success, headline
         self.busy.show()
-        self.window.show_status(message)
+        self.host.show_status(message)
         task.start()
 
     def _succeeded(self, value: object) -> None:
@@ -198,5 +207,5 @@ class ExchangeCommands(QObject):
 
     def _failed(self, error: str) -> None:
         self.busy.hide()
-        self.window.show_status(self._headline, error=True)
-        self.window.show_error(self._headline, error)
+        self.host.show_status(self._headline, error=True)
+        self.host.show_error(self._headline, error)

@@ -8,22 +8,21 @@ stack stays unclean, so closing still asks), and closing asks before unsaved wor
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol, runtime_checkable
 
 from PySide6.QtCore import QMimeData, QStandardPaths
-from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
 
 import netbuilder
 from netbuilder import resources
 from netbuilder.core import fileformat
 from netbuilder.core.errors import NetbuilderError
+from netbuilder.core.graph import Document
 from netbuilder.core.paths import resolved, same_file
 from netbuilder.ui import recent, recovery
 from netbuilder.ui.document import DocumentWidget
 from netbuilder.ui.gallery import GalleryDialog
-
-if TYPE_CHECKING:
-    from netbuilder.ui.main_window import MainWindow
+from netbuilder.ui.shell import Shell
 
 FILE_FILTER = "netbuilder graphs (*.nbg);;All files (*)"
 EXAMPLE_MARK = " (example)"
@@ -59,22 +58,53 @@ def default_folder() -> Path:
     return Path(documents) if documents and Path(documents).is_dir() else Path.home()
 
 
-class FileCommands:
-    """File ▸ New, Open, Example Gallery, Save, Save As, Close, and crash recovery."""
+@runtime_checkable
+class FileHost(Shell, Protocol):
+    """What the file commands need from the window that holds the documents' tabs."""
 
-    def __init__(self, window: MainWindow) -> None:
-        self.window = window
+    def editors(self) -> list[DocumentWidget]:
+        """Every open document, in tab order."""
+
+    def add_document(self, doc: Document, path: Path | None = None,
+                     title: str | None = None) -> DocumentWidget:
+        """Shows ``doc`` in a new tab, unmodified; ``title`` names a document with no file."""
+
+    def remove_document(self, editor: DocumentWidget) -> None:
+        """Closes a document's tab without asking."""
+
+    def focus_editor(self, editor: DocumentWidget) -> None:
+        """Shows the document's tab and gives its canvas the keyboard."""
+
+    def update_state(self) -> None:
+        """Refreshes titles, enabled actions and the status bar after a save or a recovery."""
+
+
+class FileCommands:
+    """File ▸ New, Open, Example Gallery, Save, Save As, Close, and crash recovery.
+
+    Args:
+        host: the window whose tabs the documents open in.
+        autosaver: told when a document is saved, and writes recovered documents anew.
+        dialog_parent: the parent of the file dialogs and questions.
+    """
+
+    def __init__(self, host: FileHost, autosaver: recovery.Autosaver,
+                 dialog_parent: QWidget) -> None:
+        self.host = host
+        self.autosaver = autosaver
+        self.dialog_parent = dialog_parent
 
     # ----- creating and opening -----------------------------------------------------------------
     def new_document(self) -> DocumentWidget:
         doc = netbuilder.new_document()
         doc.add_graph("model")
-        return self.window.add_document(doc)
+        return self.host.add_document(doc)
 
     def open_dialog(self) -> None:
         recent_paths = recent.recent_files()
         start = recent_paths[0].parent if recent_paths else resources.examples_dir()
-        path, _ = QFileDialog.getOpenFileName(self.window, "Open graph", str(start), FILE_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self.dialog_parent, "Open graph", str(start),
+                                              FILE_FILTER)
         if path:
             self.open_file(Path(path))
 
@@ -88,25 +118,25 @@ class FileCommands:
         path = Path(path)
         as_copy = as_copy or is_bundled_example(path)
         if not as_copy:
-            for editor in self.window.editors():
+            for editor in self.host.editors():
                 if editor.path is not None and same_file(editor.path, path):
-                    self.window.focus_editor(editor)
+                    self.host.focus_editor(editor)
                     return editor
         try:
             doc = netbuilder.load(path)
         except netbuilder.GraphFileError as error:
             if not as_copy:
                 recent.remove_recent(path)
-            self.window.show_error(f"Cannot open {path.name}", str(error))
+            self.host.show_error(f"Cannot open {path.name}", str(error))
             return None
         if as_copy:
             doc.path = None
-            return self.window.add_document(doc, None, title=f"{path.stem}{EXAMPLE_MARK}")
+            return self.host.add_document(doc, None, title=f"{path.stem}{EXAMPLE_MARK}")
         recent.add_recent(path)
-        return self.window.add_document(doc, path)
+        return self.host.add_document(doc, path)
 
     def open_gallery(self) -> None:
-        dialog = GalleryDialog(self.window)
+        dialog = GalleryDialog(self.dialog_parent)
         if dialog.exec() == QDialog.DialogCode.Accepted and dialog.chosen is not None:
             self.open_file(dialog.chosen, as_copy=True)
 
@@ -117,7 +147,7 @@ class FileCommands:
     # ----- saving -------------------------------------------------------------------------------
     def save(self, editor: DocumentWidget | None = None) -> bool:
         """Saves to the document's file, or asks for one. True if the document was saved."""
-        editor = editor or self.window.current_editor
+        editor = editor or self.host.current_editor
         if editor is None:
             return False
         if editor.path is None or is_bundled_example(editor.path):
@@ -125,21 +155,21 @@ class FileCommands:
         return self.save_to(editor, editor.path)
 
     def save_as(self, editor: DocumentWidget | None = None) -> bool:
-        editor = editor or self.window.current_editor
+        editor = editor or self.host.current_editor
         if editor is None:
             return False
-        self.window.focus_editor(editor)
+        self.host.focus_editor(editor)
         name = display_name(editor).replace(EXAMPLE_MARK, "").replace(RECOVERED_MARK, "")
         suggestion = editor.path if editor.path and not is_bundled_example(editor.path) \
             else default_folder() / f"{Path(name).stem or 'untitled'}{fileformat.SUFFIX}"
-        chosen, _ = QFileDialog.getSaveFileName(self.window, "Save graph as", str(suggestion),
-                                                FILE_FILTER)
+        chosen, _ = QFileDialog.getSaveFileName(self.dialog_parent, "Save graph as",
+                                                str(suggestion), FILE_FILTER)
         if not chosen:
             return False
         path = Path(chosen if chosen.endswith(fileformat.SUFFIX)
                     else chosen + fileformat.SUFFIX)
         if is_bundled_example(path):
-            self.window.show_error("The bundled examples are read-only",
+            self.host.show_error("The bundled examples are read-only",
                                    "Choose another folder to save your copy in.")
             return False
         return self.save_to(editor, path)
@@ -149,12 +179,12 @@ class FileCommands:
         try:
             editor.save(path)
         except (NetbuilderError, OSError) as error:
-            self.window.show_error(f"Cannot save {path.name}", str(error))
+            self.host.show_error(f"Cannot save {path.name}", str(error))
             return False
         recent.add_recent(path)
-        self.window.autosaver.saved(editor)
-        self.window.show_status(f"Saved {path}")
-        self.window.update_state()
+        self.autosaver.saved(editor)
+        self.host.show_status(f"Saved {path}")
+        self.host.update_state()
         return True
 
     # ----- closing ------------------------------------------------------------------------------
@@ -162,10 +192,10 @@ class FileCommands:
         """Asks to save a modified document. True if it may close (saved or discarded)."""
         if not editor.modified:
             return True
-        self.window.focus_editor(editor)
+        self.host.focus_editor(editor)
         buttons = QMessageBox.StandardButton
         answer = QMessageBox.question(
-            self.window, "Unsaved changes",
+            self.dialog_parent, "Unsaved changes",
             f"Save the changes to {display_name(editor)} before closing?\n\n"
             "Your changes are lost if you don't save them.",
             buttons.Save | buttons.Discard | buttons.Cancel, buttons.Save)
@@ -177,12 +207,12 @@ class FileCommands:
         """Closes one document after asking about unsaved changes. True if it closed."""
         if not self.confirm_close(editor):
             return False
-        self.window.remove_document(editor)
+        self.host.remove_document(editor)
         return True
 
     def confirm_close_all(self) -> bool:
         """Asks about every modified document; False as soon as one answer is Cancel."""
-        return all(self.confirm_close(editor) for editor in self.window.editors())
+        return all(self.confirm_close(editor) for editor in self.host.editors())
 
     # ----- recovery -----------------------------------------------------------------------------
     def recover(self) -> int:
@@ -194,19 +224,19 @@ class FileCommands:
         found, problems = recovery.scan()
         if problems:
             more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-            self.window.show_status(f"Recovery: {problems[0]}{more}", error=True)
+            self.host.show_status(f"Recovery: {problems[0]}{more}", error=True)
         if not found:
             return 0
         names = "\n".join(f"• {item.title}" for item in found)
         buttons = QMessageBox.StandardButton
         answer = QMessageBox.question(
-            self.window, "Recover unsaved work",
+            self.dialog_parent, "Recover unsaved work",
             f"netbuilder did not close cleanly last time. Recover these documents?\n\n{names}"
             "\n\nNo discards them.", buttons.Yes | buttons.No, buttons.Yes)
         if answer != buttons.Yes:
             kept = [item.path for item in found if not recovery.discard_file(item.path)]
             if kept:
-                self.window.show_status(f"Could not discard {kept[0]}", error=True)
+                self.host.show_status(f"Could not discard {kept[0]}", error=True)
             return 0
         return sum(self._recover_one(item) for item in found)
 
@@ -215,7 +245,7 @@ class FileCommands:
             doc = netbuilder.load(item.path)
         except netbuilder.GraphFileError as error:
             kept = recovery.set_aside(item.path) or item.path
-            self.window.show_error(f"Cannot recover {item.title}", f"{error}\n\nThe file was "
+            self.host.show_error(f"Cannot recover {item.title}", f"{error}\n\nThe file was "
                                    f"kept as {kept}.")
             return False
         original = Path(item.original) if item.original else None
@@ -224,15 +254,15 @@ class FileCommands:
         title = item.title if item.title.endswith(RECOVERED_MARK) else \
             f"{item.title}{RECOVERED_MARK}"
         doc.path = original
-        editor = self.window.add_document(doc, original, title=title)
+        editor = self.host.add_document(doc, original, title=title)
         # Recovered work is unsaved work: the tab and title show it modified, closing asks.
         editor.undo_stack.resetClean()
         # Into this session's recovery folder before the old file goes: a second crash now
         # must not lose the work either. If that write fails, the old file stays.
-        if self.window.autosaver.save_editor(editor):
+        if self.autosaver.save_editor(editor):
             recovery.discard_file(item.path)
         else:
-            self.window.show_status(f"Could not write a new recovery file for {item.title}; "
+            self.host.show_status(f"Could not write a new recovery file for {item.title}; "
                                     f"the old one is kept at {item.path}", error=True)
-        self.window.update_state()
+        self.host.update_state()
         return True

@@ -35,7 +35,8 @@ from netbuilder.core.commands import Command
 from netbuilder.core.graph import GROUP, Document
 from netbuilder.core.inference import Analysis, analyse
 from netbuilder.ui import theme
-from netbuilder.ui.canvas.scene import CanvasScene, PortRef
+from netbuilder.ui.canvas.protocols import PortRef
+from netbuilder.ui.canvas.scene import CanvasScene
 
 THUMBNAIL = QSize(264, 140)
 _PAD = 10

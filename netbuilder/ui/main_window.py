@@ -59,12 +59,18 @@ _UNTITLED = "untitled_name"
 class MainWindow(QMainWindow):
     """The netbuilder window. Each tab holds a :class:`DocumentWidget`.
 
+    The window is the host of its command modules (:class:`FileCommands`,
+    :class:`EditCommands`, :class:`ExchangeCommands`): each states what it needs of the
+    window as a protocol (``FileHost``, ``EditHost``, ``ExchangeHost``), and none imports
+    this module.
+
     Attributes:
         actions_by_name: every command, by the names of :data:`actions.ACTIONS`.
         files: the file commands (new, open, save, close, recover).
         edits: the editing commands that need the window (quick add, networks…).
         exchange: File ▸ Export and File ▸ Import PyTorch Module, run in the background.
         autosaver: writes modified documents to recovery files every 30 seconds.
+        block_palette: the Blocks dock's palette.
     """
 
     def __init__(self) -> None:
@@ -72,11 +78,14 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(APP_NAME)
         self.setAcceptDrops(True)
         self.undo_group = QUndoGroup(self)
-        self.files = FileCommands(self)
-        self.edits = EditCommands(self)
-        self.exchange = ExchangeCommands(self)
         self.autosaver = recovery.Autosaver(display_name, self)
         self.autosaver.failed.connect(lambda message: self.show_status(message, error=True))
+        # The command modules get the window as their host (see ui/shell.py): they see only
+        # the few methods their protocols name.
+        self.files = FileCommands(self, self.autosaver, self)
+        self.edits = EditCommands(self, self)
+        self.exchange = ExchangeCommands(self, self)
+        self.statusBar().addPermanentWidget(self.exchange.busy)
         self._shortcuts_dialog: ShortcutsDialog | None = None
         self.theme_actions: dict[str, QAction] = {}
 
@@ -121,8 +130,9 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(centre)
 
     def _build_docks(self) -> None:
-        self.palette = PaletteWidget(netbuilder.new_document().catalogue, self)
-        self.palette.block_activated.connect(self.edits.add_block_at_centre)
+        # Not `palette`: that name would hide QWidget.palette(), the widget's colours.
+        self.block_palette = PaletteWidget(netbuilder.new_document().catalogue, self)
+        self.block_palette.block_activated.connect(self.edits.add_block_at_centre)
         self.inspector = InspectorWidget(self)
         self.problems = ProblemsWidget(self)
         self.problems.problem_activated.connect(self._problem_activated)
@@ -131,7 +141,7 @@ class MainWindow(QMainWindow):
         # 768-pixel screen the palette and the inspector need every row they can get.
         self.setCorner(Qt.Corner.BottomLeftCorner, left)
         self.setCorner(Qt.Corner.BottomRightCorner, right)
-        self.palette_dock = self._dock("Blocks", self.palette, left)
+        self.palette_dock = self._dock("Blocks", self.block_palette, left)
         self.inspector_dock = self._dock("Inspector", self.inspector, right)
         self.problems.counts_changed.connect(self._problem_counts_changed)
         self.problems_dock = self._dock("Problems", self.problems,
@@ -427,6 +437,12 @@ class MainWindow(QMainWindow):
     def raise_inspector(self) -> None:
         self.inspector_dock.show()
         self.inspector_dock.raise_()
+
+    def edit_block_name(self) -> None:
+        """F2: the inspector's name field, shown, focused and selected."""
+        self.raise_inspector()
+        self.inspector.name_edit.setFocus()
+        self.inspector.name_edit.selectAll()
 
     # ----- state --------------------------------------------------------------------------------
     def _current_document_changed(self) -> None:

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import QApplication
 
 from netbuilder.ui.canvas.view import CanvasView, block_mime_data
 from netbuilder.ui.document import DocumentWidget
-from netbuilder.ui.main_window import MainWindow
 
 LEFT = Qt.MouseButton.LeftButton
 NO_MODIFIER = Qt.KeyboardModifier.NoModifier
@@ -106,29 +105,6 @@ def open_editor(qtbot: object, doc: object, size: tuple[int, int] = (1000, 640)
     rect = view.canvas.content_rect()
     view.centerOn(rect.center() if not rect.isEmpty() else QPointF(0, 0))
     return editor
-
-
-def show_window(qtbot: object) -> MainWindow:
-    """The main window, shown and active: window shortcuts only fire in the active window.
-
-    Close it with :func:`close_window` (not through ``qtbot.addWidget``, whose close would
-    come first and ask about unsaved changes in a modal box).
-    """
-    window = MainWindow()
-    window.resize(1366, 800)
-    window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
-    return window
-
-
-def close_window(window: MainWindow) -> None:
-    """Closes the window without the unsaved-changes question (test teardown)."""
-    for editor in window.editors():
-        editor.undo_stack.setClean()
-    window.close()
-    window.deleteLater()
 
 
 class StatusLog:

@@ -56,9 +56,11 @@ def dialogs(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeDialogs]:
 
 @pytest.fixture
 def window(qtbot: Any, dialogs: FakeDialogs) -> Iterator[MainWindow]:
-    """A shown, active main window with fake dialogs; closed whatever it holds afterwards.
+    """The UI tests' main window: shown and active (1366x768, the smallest screen it is laid
+    out for), with fake dialogs and settings of its own; closed whatever it holds afterwards.
 
-    Panel tests that need a window set up differently define a ``window`` of their own.
+    Tests that need something open in it take a fixture built on this one; only tests about
+    several windows or a restart make windows of their own (with ``show_window``).
     """
     shown = show_window(qtbot)
     yield shown

@@ -9,12 +9,10 @@ Ctrl+Shift+Z bring them all back; the saved file must open again as the same doc
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox, QLabel, QLineEdit, QSpinBox
 
@@ -24,10 +22,8 @@ from netbuilder.ui.document import DocumentWidget
 from netbuilder.ui.main_window import MainWindow
 from tests.ui.canvas_gestures import (
     click,
-    close_window,
     drop_block,
     point_of,
-    show_window,
     wire,
 )
 
@@ -49,16 +45,9 @@ BLOCKS: list[tuple[str, tuple[float, float], dict[str, str]]] = [
 ]
 
 
-@pytest.fixture
-def window(qtbot: Any) -> Iterator[MainWindow]:
-    shown = show_window(qtbot)
-    yield shown
-    close_window(shown)
-
-
 def _palette_type(window: MainWindow, type_id: str) -> str:
     """The block type the palette's item carries (what its drag would put in the MIME data)."""
-    item = window.palette.item_for(type_id)
+    item = window.block_palette.item_for(type_id)
     assert item is not None, f"the palette has no {type_id}"
     return item.data(0, Qt.ItemDataRole.UserRole)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -22,13 +21,11 @@ from netbuilder.ui.document import DocumentWidget
 from netbuilder.ui.main_window import MainWindow
 from tests.ui.canvas_gestures import (
     click,
-    close_window,
     drag,
     drop_block,
     node_point,
     open_editor,
     point_of,
-    show_window,
 )
 
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -62,13 +59,6 @@ def _saved(doc: Document) -> dict[str, Any]:
 @pytest.fixture
 def row(qtbot: Any) -> DocumentWidget:
     return open_editor(qtbot, _row_doc(), size=(1400, 700))
-
-
-@pytest.fixture
-def window(qtbot: Any) -> Iterator[MainWindow]:
-    shown = show_window(qtbot)
-    yield shown
-    close_window(shown)
 
 
 def _open_in(window: MainWindow, doc: Document) -> DocumentWidget:

@@ -16,17 +16,16 @@ from netbuilder.ui.canvas.geometry import GRID, REROUTE_WIDTH
 from netbuilder.ui.canvas.node_item import RerouteItem
 from netbuilder.ui.canvas.view import block_mime_data
 from netbuilder.ui.document import DocumentWidget
+from netbuilder.ui.main_window import MainWindow
 from tests.ui.canvas_gestures import (
     StatusLog,
     click,
-    close_window,
     drag,
     drop_block,
     node_point,
     open_editor,
     point_of,
     port_point,
-    show_window,
     wire,
     wire_point,
 )
@@ -508,25 +507,22 @@ def test_a_reroute_point_draws_as_a_dot(qtbot: Any, chain: DocumentWidget) -> No
 
 
 # ----- the whole way, in the window ---------------------------------------------------------------
-def test_in_the_window_a_dropped_wire_opens_quick_add_and_the_pick_is_wired(qtbot: Any) -> None:
-    window = show_window(qtbot)
-    try:
-        editor = window.add_document(_chain_doc(wired=False))
-        QApplication.processEvents()
-        view = editor.current_view
-        view.reset_zoom()
-        view.centerOn(QPointF(450, 100))
-        doc = editor.doc
-        drag(qtbot, view, port_point(view, _id(doc, "image"), "y", output=True),
-             point_of(view, QPointF(200, 320)))
-        qtbot.waitUntil(lambda: QApplication.activePopupWidget() is not None, timeout=2000)
-        popup = QApplication.activePopupWidget()
-        search = popup.focusWidget()
-        qtbot.keyClicks(search, "conv 2d")
-        qtbot.keyClick(search, Qt.Key.Key_Return)
-        qtbot.waitUntil(lambda: QApplication.activePopupWidget() is None, timeout=2000)
-        conv = next(n for n in doc.graph("model").nodes.values() if n.type == "conv2d")
-        assert ("image", "y", conv.name, "x") in _ends(doc)
-        assert editor.undo_stack.count() == 1  # the block and its wire: one step
-    finally:
-        close_window(window)
+def test_in_the_window_a_dropped_wire_opens_quick_add_and_the_pick_is_wired(
+        qtbot: Any, window: MainWindow) -> None:
+    editor = window.add_document(_chain_doc(wired=False))
+    QApplication.processEvents()
+    view = editor.current_view
+    view.reset_zoom()
+    view.centerOn(QPointF(450, 100))
+    doc = editor.doc
+    drag(qtbot, view, port_point(view, _id(doc, "image"), "y", output=True),
+         point_of(view, QPointF(200, 320)))
+    qtbot.waitUntil(lambda: QApplication.activePopupWidget() is not None, timeout=2000)
+    popup = QApplication.activePopupWidget()
+    search = popup.focusWidget()
+    qtbot.keyClicks(search, "conv 2d")
+    qtbot.keyClick(search, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: QApplication.activePopupWidget() is None, timeout=2000)
+    conv = next(n for n in doc.graph("model").nodes.values() if n.type == "conv2d")
+    assert ("image", "y", conv.name, "x") in _ends(doc)
+    assert editor.undo_stack.count() == 1  # the block and its wire: one step

@@ -6,12 +6,11 @@ successive edits of one field merge into one step; refused input pushes nothing 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -37,21 +36,6 @@ CTRL = Qt.KeyboardModifier.ControlModifier
 
 
 # ----- set-up ------------------------------------------------------------------------------------
-@pytest.fixture
-def window(qtbot: Any) -> Iterator[MainWindow]:
-    shown = MainWindow()
-    shown.resize(1366, 768)
-    shown.show()
-    qtbot.waitExposed(shown)
-    shown.activateWindow()
-    yield shown
-    for editor in shown.editors():
-        editor.undo_stack.setClean()  # no "save changes?" question on close
-    shown.close()
-    shown.deleteLater()
-    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # free it now
-
-
 @pytest.fixture
 def editor(window: MainWindow) -> DocumentWidget:
     opened = window.open_file(resources.example_path("mnist_cnn"), as_copy=True)

@@ -244,7 +244,7 @@ def test_context_menus_offer_the_right_commands(window: MainWindow) -> None:
 
 def test_double_clicking_the_palette_adds_a_block_in_the_middle(window: MainWindow) -> None:
     editor = window.new_document()
-    window.palette.block_activated.emit("dense")
+    window.block_palette.block_activated.emit("dense")
     (node,) = editor.doc.graph("model").nodes.values()
     assert node.type == "dense"
     assert editor.modified

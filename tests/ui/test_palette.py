@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, QSize, Qt
+from PySide6.QtCore import QMimeData, QPoint, QPointF, QSize, Qt
 from PySide6.QtGui import QDrag, QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
@@ -29,20 +28,6 @@ def palette(qtbot: Any) -> PaletteWidget:
     widget.show()
     qtbot.waitExposed(widget)
     return widget
-
-
-@pytest.fixture
-def window(qtbot: Any) -> Iterator[MainWindow]:
-    shown = MainWindow()
-    shown.resize(1366, 768)
-    shown.show()
-    qtbot.waitExposed(shown)
-    yield shown
-    for editor in shown.editors():
-        editor.undo_stack.setClean()
-    shown.close()
-    shown.deleteLater()
-    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # free it now
 
 
 def node_types(editor: DocumentWidget) -> list[str]:
@@ -116,14 +101,14 @@ def test_down_then_enter_picks_another_result(qtbot: Any, palette: PaletteWidget
 def test_enter_and_double_click_add_blocks_to_the_document(qtbot: Any,
                                                            window: MainWindow) -> None:
     editor = window.new_document()
-    qtbot.keyClicks(window.palette.search, "dense")
-    qtbot.keyClick(window.palette.search, Qt.Key.Key_Return)
+    qtbot.keyClicks(window.block_palette.search, "dense")
+    qtbot.keyClick(window.block_palette.search, Qt.Key.Key_Return)
     assert node_types(editor) == ["dense"]
-    window.palette.search.clear()
+    window.block_palette.search.clear()
     QApplication.processEvents()
-    item = window.palette.item_for("dropout")
+    item = window.block_palette.item_for("dropout")
     assert item is not None
-    tree = window.palette.tree
+    tree = window.block_palette.tree
     tree.scrollToItem(item)
     centre = tree.visualItemRect(item).center()
     qtbot.mouseClick(tree.viewport(), LEFT, pos=centre)
@@ -140,8 +125,8 @@ def test_a_dragged_block_lands_on_the_canvas(qtbot: Any, window: MainWindow,
     editor = window.new_document()
     carried: list[QMimeData] = []
     monkeypatch.setattr(QDrag, "exec", lambda drag, *args: carried.append(drag.mimeData()))
-    tree = window.palette.tree
-    tree.setCurrentItem(window.palette.item_for("conv2d"))
+    tree = window.block_palette.tree
+    tree.setCurrentItem(window.block_palette.item_for("conv2d"))
     tree.startDrag(Qt.DropAction.CopyAction)
     assert carried and bytes(carried[0].data(BLOCK_MIME).data()) == b"conv2d"
     view = editor.current_view

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QApplication
 
 from netbuilder import resources
@@ -16,20 +15,6 @@ from netbuilder.core.inference import ERROR, WARNING
 from netbuilder.ui.document import DocumentWidget
 from netbuilder.ui.main_window import MainWindow
 from netbuilder.ui.problems import NO_PROBLEMS, ProblemsWidget
-
-
-@pytest.fixture
-def window(qtbot: Any) -> Iterator[MainWindow]:
-    shown = MainWindow()
-    shown.resize(1366, 768)
-    shown.show()
-    qtbot.waitExposed(shown)
-    yield shown
-    for editor in shown.editors():
-        editor.undo_stack.setClean()
-    shown.close()
-    shown.deleteLater()
-    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # free it now
 
 
 @pytest.fixture

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtWidgets import QApplication
 
 import netbuilder
@@ -24,21 +22,6 @@ def open_popup(qtbot: Any, accepts: Any = None) -> QuickAddPopup:
     popup.popup_at(QPoint(100, 100))
     qtbot.waitExposed(popup)
     return popup
-
-
-@pytest.fixture
-def window(qtbot: Any) -> Iterator[MainWindow]:
-    shown = MainWindow()
-    shown.resize(1366, 768)
-    shown.show()
-    qtbot.waitExposed(shown)
-    shown.activateWindow()
-    yield shown
-    for editor in shown.editors():
-        editor.undo_stack.setClean()
-    shown.close()
-    shown.deleteLater()
-    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # free it now
 
 
 def node_types(editor: DocumentWidget) -> list[str]:

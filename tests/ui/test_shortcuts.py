@@ -118,7 +118,7 @@ def test_typing_f_in_the_palette_search_does_not_fit_the_view(
     view = editor.current_view
     view.set_zoom(2.5)
     fit = triggered(window.actions_by_name["fit"])
-    search = window.palette.search
+    search = window.block_palette.search
     search.setFocus()
     qtbot.keyClicks(search, "Flatten")
     assert search.text() == "Flatten"
@@ -130,7 +130,7 @@ def test_b_and_delete_in_a_text_field_edit_the_text_not_the_graph(
     editor = _cnn_with_selection(window)
     graph = editor.doc.graph("model")
     count = len(graph.nodes)
-    search = window.palette.search
+    search = window.block_palette.search
     search.setFocus()
     qtbot.keyClicks(search, "bb")
     key(qtbot, search, "Backspace")
@@ -145,7 +145,7 @@ def test_single_keys_in_the_palette_list_search_the_list(qtbot: Any,
                                                          window: MainWindow) -> None:
     _cnn_with_selection(window)
     fit = triggered(window.actions_by_name["fit"])
-    tree = window.palette.tree
+    tree = window.block_palette.tree
     tree.setFocus()
     key(qtbot, tree, "F")
     assert fit == []
@@ -167,10 +167,10 @@ def test_tab_in_the_inspector_moves_on_instead_of_opening_quick_add(
 def test_command_shortcuts_still_work_from_a_text_field(
         qtbot: Any, window: MainWindow, dialogs: FakeDialogs) -> None:
     _cnn_with_selection(window)
-    window.palette.search.setFocus()
+    window.block_palette.search.setFocus()
     dialogs.save_paths = [""]
     save = triggered(window.actions_by_name["save"])
-    key(qtbot, window.palette.search, "Ctrl+S")
+    key(qtbot, window.block_palette.search, "Ctrl+S")
     assert save == [True]
 
 

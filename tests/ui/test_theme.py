@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QEvent, QSize
+from PySide6.QtCore import QSize
 from PySide6.QtGui import QColor, QGuiApplication, QImage, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
 from netbuilder import resources
 from netbuilder.core.blockspec import CATEGORIES
 from netbuilder.ui import glyphs, theme
+from netbuilder.ui.document import DocumentWidget
 from netbuilder.ui.main_window import MainWindow
 
 Role = QPalette.ColorRole
@@ -39,19 +39,11 @@ def mean_luminance(image: QImage) -> float:
 
 
 @pytest.fixture
-def window(qtbot: Any) -> Iterator[MainWindow]:
-    shown = MainWindow()
-    shown.resize(1366, 768)
-    shown.show()
-    qtbot.waitExposed(shown)
-    editor = shown.open_file(resources.example_path("mnist_cnn"), as_copy=True)
+def example(window: MainWindow) -> DocumentWidget:
+    """The CNN example, open in the window."""
+    editor = window.open_file(resources.example_path("mnist_cnn"), as_copy=True)
     assert editor is not None
-    yield shown
-    for opened in shown.editors():
-        opened.undo_stack.setClean()
-    shown.close()
-    shown.deleteLater()
-    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # free it now
+    return editor
 
 
 @pytest.mark.parametrize("name", ["dark", "light"])
@@ -108,6 +100,7 @@ def test_every_category_has_a_colour_and_a_glyph() -> None:
         assert not glyphs.severity_icon(severity).isNull()
 
 
+@pytest.mark.usefixtures("example")
 @pytest.mark.parametrize("name", ["dark", "light"])
 def test_the_panels_take_the_theme(name: str, window: MainWindow) -> None:
     # Each panel as the user sees it, grabbed: the light theme must really be light.
@@ -116,7 +109,7 @@ def test_the_panels_take_the_theme(name: str, window: MainWindow) -> None:
                                 list(window.current_editor.doc.graph(
                                     window.current_editor.current_graph).nodes)[1:2])
     QApplication.processEvents()
-    panels: list[QWidget] = [window.palette, window.inspector, window.problems]
+    panels: list[QWidget] = [window.block_palette, window.inspector, window.problems]
     for panel in panels:
         image = panel.grab().toImage()
         assert not image.isNull()

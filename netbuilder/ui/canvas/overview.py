@@ -9,18 +9,17 @@ in the scene, so that clicks, rubber bands and drags work as before).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import Protocol
 
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
 from netbuilder.ui import theme
+from netbuilder.ui.canvas.edge_item import EdgeItem
 from netbuilder.ui.canvas.geometry import NO_TEXT_BELOW_ZOOM
-from netbuilder.ui.canvas.node_item import BYPASSED, RerouteItem
-
-if TYPE_CHECKING:
-    from netbuilder.ui.canvas.scene import CanvasScene
+from netbuilder.ui.canvas.node_item import BYPASSED, NodeItem, RerouteItem
 
 #: Below this zoom the overview layer draws the graph (blocks show no text there anyway).
 OVERVIEW_BELOW_ZOOM = NO_TEXT_BELOW_ZOOM
@@ -28,10 +27,22 @@ OVERVIEW_BELOW_ZOOM = NO_TEXT_BELOW_ZOOM
 MARGIN = 200.0
 
 
+class DrawnGraph(Protocol):
+    """What the layer draws from: the items of a scene's blocks and wires."""
+
+    @property
+    def node_items(self) -> Mapping[str, NodeItem]:
+        """The blocks' items by node id."""
+
+    @property
+    def edge_items(self) -> Mapping[str, EdgeItem]:
+        """The wires' items by edge id."""
+
+
 class OverviewLayer(QGraphicsItem):
     """Draws all blocks and wires of a scene in one paint call; see the module docstring."""
 
-    def __init__(self, scene: CanvasScene) -> None:
+    def __init__(self, scene: DrawnGraph) -> None:
         super().__init__()
         self._scene = scene
         self._dirty = True

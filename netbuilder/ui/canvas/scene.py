@@ -2,12 +2,11 @@
 
 The scene never changes the model itself. It subscribes to the document's events to create,
 update and delete its items (as orange-canvas-core's scene does), and it hands every edit to
-its :class:`Editor` as a core command, which the editor pushes on its undo stack.
+its editor (:class:`~netbuilder.ui.canvas.protocols.Editor`) as a core command, which the
+editor pushes on its undo stack.
 """
 
 from __future__ import annotations
-
-from typing import Protocol
 
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QKeyEvent, QTransform
@@ -26,23 +25,20 @@ from netbuilder.core.commands import (
     MacroCommand,
     MoveNodes,
     Reconnect,
-    check_connection,
 )
-from netbuilder.core.errors import GraphError, NetbuilderError, ParamError, ShapeError
 from netbuilder.core.graph import Document, Edge, Frame, Graph, Node
 from netbuilder.core.inference import Analysis
+from netbuilder.core.wires import wire_problem
 from netbuilder.ui import theme
 from netbuilder.ui.canvas.edge_item import EdgeItem
 from netbuilder.ui.canvas.frame_item import FrameItem
 from netbuilder.ui.canvas.node_item import NodeItem, RerouteItem, shape_text
 from netbuilder.ui.canvas.overview import OVERVIEW_BELOW_ZOOM, OverviewLayer
 from netbuilder.ui.canvas.port_item import PortItem
+from netbuilder.ui.canvas.protocols import Editor, PortRef
 from netbuilder.ui.canvas.routing import Rect, Segment, segments
 from netbuilder.ui.canvas.routing import window as routing_window
 from netbuilder.ui.canvas.wiring import WireGesture
-
-#: Where a wire being drawn starts: (node id, port name, True if it is an output port).
-PortRef = tuple[str, str, bool]
 
 #: Up to this many wires, every wire is routed again after blocks move (around where they
 #: are now); a larger graph routes only the wires of the blocks that moved.
@@ -51,37 +47,6 @@ ROUTE_ALL_LIMIT = 200
 _EVENTS = ("node_added", "node_removed", "edge_added", "edge_removed", "params_changed",
            "node_moved", "node_renamed", "node_bypassed", "frame_added", "frame_removed",
            "frame_changed")
-
-
-class Editor(Protocol):
-    """What a scene needs from the widget that owns the document and its undo stack."""
-
-    doc: Document
-
-    def push(self, command: Command) -> bool:
-        """Applies ``command`` as one undo step; False (and a status message) if refused."""
-
-    def add_block(self, graph: str, type_id: str, scene_pos: QPointF,
-                  source: PortRef | None = None, *, into_edge: str | None = None
-                  ) -> str | None:
-        """Adds a block at ``scene_pos`` (wired to ``source``, or into the wire ``into_edge``)
-        as one undo step; returns its id, or None if refused."""
-
-    def analysis(self, graph: str) -> Analysis | None:
-        """The latest shape inference of ``graph``, or None before the first one."""
-
-    def show_status(self, message: str, error: bool = False) -> None:
-        """Shows a short message in the status bar."""
-
-    def request_quick_add(self, graph: str, scene_pos: QPointF, source: PortRef | None) -> None:
-        """Opens the quick-add popup at ``scene_pos``; a chosen block is wired to ``source``."""
-
-    def activate_item(self, graph: str, kind: str, item_id: str) -> None:
-        """A double-click on a node (``kind == "node"``) or a frame."""
-
-    def show_context_menu(self, graph: str, screen_pos: QPointF, kind: str,
-                          item_id: str | None) -> None:
-        """A right-click on a node, a wire, a frame or (``kind == "canvas"``) empty canvas."""
 
 
 class CanvasScene(QGraphicsScene):
@@ -471,55 +436,11 @@ class CanvasScene(QGraphicsScene):
     # ----- wires: checking ------------------------------------------------------------------------
     def connection_problem(self, source: str, source_port: str, target: str, target_port: str,
                            ignore: str | None = None) -> str | None:
-        """Why a wire from ``source`` to ``target`` cannot be drawn, or None if it can.
-
-        Structural refusals (direction, cycles, other graphs) come from the core. Beyond
-        those, a wire is refused when the target's shape rule rejects it for a reason no
-        parameter can fix (a wrong rank or dtype); a mismatch a parameter can fix is
-        allowed and shown as an error badge.
-
-        A wire already on the target input does not count: the new one replaces it (see
-        :meth:`wire_command`). ``ignore`` names a wire whose target end is being moved; it
-        cannot take part in a cycle through the new wire (it leaves the same source), so only
-        the occupant needs ignoring when there is one.
-        """
-        graph = self.graph
-        occupant = graph.edge_into(target, target_port)
-        try:
-            check_connection(self.doc, graph, source, source_port, target, target_port,
-                             ignore=occupant.id if occupant is not None else ignore)
-        except GraphError as error:
-            return str(error)
-        return self._shape_problem(source, source_port, target, target_port)
-
-    def _shape_problem(self, source: str, source_port: str, target: str, target_port: str
-                       ) -> str | None:
-        analysis = self.editor.analysis(self.graph_name)
-        node = self.graph.nodes[target]
-        spec = self.doc.catalogue.get(node.type)
-        if analysis is None or spec is None or spec.role not in ("layer", "loss", "output"):
-            return None
-        incoming = analysis.output_spec(source, source_port)
-        if incoming is None:
-            return None
-        inputs = {}
-        for port in spec.input_ports(node.params):
-            if port.name == target_port:
-                inputs[port.name] = incoming
-                continue
-            edge = self.graph.edge_into(target, port.name)
-            other = analysis.output_spec(edge.source, edge.source_port) if edge else None
-            if other is None:
-                return None  # not all inputs known yet: nothing to judge
-            inputs[port.name] = other
-        try:
-            spec.infer_outputs(node.params, inputs)
-        except ShapeError as error:
-            if error.param is None:
-                return f"{node.name} cannot take {shape_text(incoming)}: {error}"
-        except (ParamError, NetbuilderError, ValueError, TypeError):
-            return None
-        return None
+        """Why a wire from ``source`` to ``target`` cannot be drawn, or None if it can (see
+        :func:`netbuilder.core.wires.wire_problem`; the new wire replaces one already on the
+        target input, as :meth:`wire_command` does)."""
+        return wire_problem(self.doc, self.graph, self.editor.analysis(self.graph_name),
+                            source, source_port, target, target_port, ignore)
 
     def wire_command(self, source: tuple[str, str], target: tuple[str, str],
                      moving: str | None = None) -> Command:

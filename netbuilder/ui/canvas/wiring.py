@@ -28,7 +28,7 @@ from netbuilder.ui.canvas.node_item import NodeItem, shape_text
 from netbuilder.ui.canvas.port_item import PortItem
 
 if TYPE_CHECKING:
-    from netbuilder.ui.canvas.scene import CanvasScene, PortRef
+    from netbuilder.ui.canvas.protocols import PortRef, WireCanvas
 
 WRONG_SIDES = "a wire joins an output (right side) to an input (left side)"
 
@@ -42,7 +42,7 @@ class WireGesture:
         draft: the dashed wire that follows the mouse.
     """
 
-    def __init__(self, scene: CanvasScene, port: PortItem, press_pos: QPointF) -> None:
+    def __init__(self, scene: WireCanvas, port: PortItem, press_pos: QPointF) -> None:
         self.scene = scene
         self.moving_edge: str | None = None
         self.origin: PortRef = (port.node_id, port.name, port.is_output)
@@ -189,7 +189,7 @@ class WireGesture:
         return shape_text(spec) if spec else ""
 
 
-def _far(a: QPointF, b: QPointF, scene: CanvasScene) -> bool:
+def _far(a: QPointF, b: QPointF, scene: WireCanvas) -> bool:
     """Whether the mouse went further than a click's wobble (in screen pixels)."""
     zoom = scene.zoom()
     return (a - b).manhattanLength() * zoom >= QApplication.startDragDistance()
