@@ -8,10 +8,12 @@ Run from the repository root::
 For each theme it writes ``mnist_cnn-<theme>.png`` (the CNN example, a block selected),
 ``training-<theme>.png`` (the CNN trained a few epochs from the Training dock),
 ``gan_mnist-<theme>.png`` (the GAN's generator) and ``transformer_group-<theme>.png`` (the
-transformer example's encoder group opened). The window is grabbed with ``QWidget.grab()``
-under Qt's offscreen platform, which draws the same pixels as a real display. Settings of the
-user are not read: the script runs with Qt's test-mode folders, so the window has its default
-layout.
+transformer example's encoder group opened). Each results view of the Training dock
+(netbuilder/ui/training/results) is shot too, as ``results-<kind>-<theme>.png``: an example
+of that kind trained for a little while, its Results tab shown. The window is grabbed with
+``QWidget.grab()`` under Qt's offscreen platform, which draws the same pixels as a real
+display. Settings of the user are not read: the script runs with Qt's test-mode folders, so the
+window has its default layout.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ class Shot:
     name: str
     example: str
     prepare: Callable[[object], None]
+    grab_dock: bool = False
 
 
 def _select_block(type_id: str, nth: int = 0) -> Callable[[object], None]:
@@ -81,12 +84,68 @@ def _train(window: object) -> None:
         time.sleep(0.01)
 
 
+def _show_results(epochs: int, click_cell: bool = False) -> Callable[[object], None]:
+    """Trains the example ``epochs`` epochs with the dock's Results tab shown (grabbed
+    alone: ``Shot.grab_dock``), and, for a classifier, clicks a confusion matrix cell."""
+
+    def prepare(window: object) -> None:
+        import time
+
+        from PySide6.QtWidgets import QApplication
+
+        app = QApplication.instance()
+        editor = window.current_editor  # type: ignore[attr-defined]
+        editor.doc.set_setting("training", "epochs", epochs)
+        dock = window.training  # type: ignore[attr-defined]
+        window.training_dock.show()  # type: ignore[attr-defined]
+        window.training_dock.raise_()  # type: ignore[attr-defined]
+        deadline = time.monotonic() + 300
+        while (not dock.start_button.isEnabled() or dock._preview_key is not None) and (
+                time.monotonic() < deadline):
+            app.processEvents()  # type: ignore[attr-defined]
+            time.sleep(0.01)
+        if not dock.start():
+            return
+        dock.views.setCurrentWidget(dock.results)
+        while dock.session.runner.running and time.monotonic() < deadline:
+            app.processEvents()  # type: ignore[attr-defined]
+            time.sleep(0.02)
+        dock.results.refresh()
+        view = dock.results.stack.currentWidget()
+        if click_cell and hasattr(view, "matrix"):
+            counts = view.matrix.counts
+            if counts is not None:
+                off = counts.copy()
+                off[range(len(off)), range(len(off))] = -1
+                row, column = divmod(int(off.argmax()), len(off))
+                view.matrix.cell_clicked.emit(row, column)
+                view.matrix.selected = (row, column)
+        if hasattr(view, "prompt") and hasattr(view, "generate"):
+            view.prompt.setText("hel")
+            view.generate()
+            while view.task is not None and view.task.running and time.monotonic() < deadline:
+                app.processEvents()  # type: ignore[attr-defined]
+                time.sleep(0.02)
+    return prepare
+
+
 SHOTS = (
     Shot("mnist_cnn", "mnist_cnn", _select_block("conv2d", 0)),
     Shot("training", "mnist_cnn", _train),
     Shot("gan_mnist", "gan_mnist", _select_block("dense", 0)),
     Shot("transformer_group", "transformer_classifier", _open_group),
 )
+#: One shot per results view kind (the dock alone, larger than in the window).
+RESULT_SHOTS = (
+    Shot("results-classification", "mnist_cnn", _show_results(3, click_cell=True), True),
+    Shot("results-regression", "regression_mlp", _show_results(100), True),
+    Shot("results-boundary", "perceptron", _show_results(3), True),
+    Shot("results-text", "char_rnn", _show_results(60), True),
+    Shot("results-gan", "gan_mnist", _show_results(2), True),
+    Shot("results-vae", "vae_mnist", _show_results(4), True),
+)
+#: The size of a results shot (the dock's).
+DOCK_SIZE = (1200, 460)
 
 
 def _settle(app: object, rounds: int = 6) -> None:
@@ -116,7 +175,17 @@ def render(shot: Shot, theme_name: str, out_dir: Path, size: tuple[int, int]) ->
         shot.prepare(window)
         _settle(app)
         path = out_dir / f"{shot.name}-{theme_name}.png"
-        _save_small(window.grab().toImage(), path)
+        if shot.grab_dock:
+            dock = window.training  # type: ignore[attr-defined]
+            window.training_dock.setFloating(True)  # type: ignore[attr-defined]
+            window.training_dock.resize(*DOCK_SIZE)  # type: ignore[attr-defined]
+            dock.splitter.setSizes([0, DOCK_SIZE[0]])  # the views alone
+            _settle(app)
+            dock.results.refresh()
+            _settle(app)
+            _save_small(dock.grab().toImage(), path)
+        else:
+            _save_small(window.grab().toImage(), path)
         return path
     finally:
         for editor in window.editors():
@@ -184,7 +253,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parse(argv)
     width, _, height = args.size.partition("x")
     _application()
-    paths = render_all(args.out_dir, tuple(args.theme or THEMES), (int(width), int(height)))
+    paths = render_all(args.out_dir, tuple(args.theme or THEMES), (int(width), int(height)),
+                       SHOTS + RESULT_SHOTS)
     for path in paths:
         print(f"{path}  {path.stat().st_size // 1024} KB")
     return 0

@@ -45,6 +45,7 @@ from netbuilder.ui.training.curves import CurvesView, Overlay
 from netbuilder.ui.training.data_view import DataChooser, DataPreviewView
 from netbuilder.ui.training.history import RunHistoryView
 from netbuilder.ui.training.progress_line import ProgressLine
+from netbuilder.ui.training.results import results_tab
 from netbuilder.ui.training.session import (
     HISTORY_FILE,
     State,
@@ -181,6 +182,8 @@ class TrainingDock(QWidget):
         self.views.setDocumentMode(True)
         self.views.addTab(self.curves, "Curves")
         self.views.addTab(self.history, "Runs")
+        self.results = results_tab(self)
+        self.views.addTab(self.results, "Results")
         self.message = QLabel(self)
         self.message.setWordWrap(True)
         self.message.setTextFormat(Qt.TextFormat.RichText)
@@ -230,6 +233,7 @@ class TrainingDock(QWidget):
         self._open_history()
         self.history.set_document(editor.title if editor is not None else None)
         self.curves.show_record(self.session.record if self.session else None)
+        self.results.set_session(self.session)
         self._settings_changed()
         self.check_readiness()
 
