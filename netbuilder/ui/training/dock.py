@@ -385,7 +385,8 @@ class TrainingDock(QWidget):
             self._say(f"Cannot start: {error}", error=True)
             return False
         self.curves.show_record(session.record)
-        self.views.setCurrentWidget(self.curves)
+        if self.views.currentWidget() is not self.results:  # a results view stays in view
+            self.views.setCurrentWidget(self.curves)
         self.status.emit("Training started", False)
         return True
 
