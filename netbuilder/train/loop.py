@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import os
 import time
+import warnings
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +26,7 @@ from netbuilder.core.graph import Document
 from netbuilder.train import sync
 from netbuilder.train.checkpoint import save_checkpoint
 from netbuilder.train.control import TrainingControl
-from netbuilder.train.events import EpochEnd, Event, Failed, Metrics, Started
+from netbuilder.train.events import EpochEnd, Event, Failed, Metrics, Results, Started
 from netbuilder.train.failures import (
     DIVERGED_ADVICE,
     OOM_ADVICE,
@@ -181,7 +182,7 @@ def _drive(run: Run, control: TrainingControl, saver: _Checkpoints,
                 for request in control.take_text_requests():
                     yield run.reply(request)
             if cadence is not None and control.results_wanted and cadence.due(now):
-                results = run.results(epoch + 1, reader.step, final=False)
+                results = _results(run, epoch + 1, reader.step, final=False)
                 cadence.taken(now, time.perf_counter())
                 if results is not None:
                     yield results
@@ -207,7 +208,7 @@ def _drive(run: Run, control: TrainingControl, saver: _Checkpoints,
         now = time.perf_counter()
         if (cadence is not None and control.results_wanted
                 and cadence.epoch_end_due(now, epoch_done == settings.epochs)):
-            results = run.results(epoch_done, reader.step, final=True)
+            results = _results(run, epoch_done, reader.step, final=True)
             cadence.taken(now, time.perf_counter(), epoch_end=True)
             if results is not None:
                 yield results
@@ -217,6 +218,18 @@ def _drive(run: Run, control: TrainingControl, saver: _Checkpoints,
             raise TrainingError(f"training diverged: {higher}", DIVERGED_ADVICE,
                                 kind="diverged")
     yield run.finish(last, epoch_done, stopped)
+
+
+def _results(run: Run, epoch: int, step: int, final: bool) -> Results | None:
+    """The run's Results, or None when the network's outputs do not suit its view (a
+    results view shows what it can; it never ends a run). Out of memory still does."""
+    try:
+        return run.results(epoch, step, final)
+    except torch.cuda.OutOfMemoryError:
+        raise
+    except (RuntimeError, ValueError, IndexError, TypeError) as error:
+        warnings.warn(f"no results this time: {error}", RuntimeWarning, stacklevel=2)
+        return None
 
 
 class _Checkpoints:

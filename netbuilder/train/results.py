@@ -59,6 +59,7 @@ class ResultsCadence:
         self.interval = interval
         self._next = -math.inf
         self._last_epoch_end = -math.inf
+        self._gap = interval  # grows with what the mid-epoch Results cost
 
     def due(self, now: float) -> bool:
         """Whether a mid-epoch Results is due at ``now`` (perf_counter seconds)."""
@@ -68,11 +69,16 @@ class ResultsCadence:
         return last_epoch or now - self._last_epoch_end >= MIN_EPOCH_GAP_S
 
     def taken(self, started: float, ended: float, epoch_end: bool = False) -> None:
-        """Notes a Results that took from ``started`` to ``ended``."""
-        cost = ended - started
-        self._next = ended + max(self.interval, cost / MAX_SHARE)
+        """Notes a Results that took from ``started`` to ``ended``.
+
+        An epoch end's Results reuse the validation pass and cost little: they push the next
+        mid-epoch one back by the gap the last mid-epoch one earned, never less.
+        """
         if epoch_end:
             self._last_epoch_end = ended
+        else:
+            self._gap = max(self.interval, (ended - started) / MAX_SHARE)
+        self._next = max(self._next, ended + self._gap)
 
     def paused(self, seconds: float) -> None:
         self._next += seconds

@@ -163,10 +163,11 @@ def evaluate(model: fx.GraphModule, classifies: bool, x: torch.Tensor, y: torch.
                 predicted = scores.argmax(1)
                 truth = yb if yb.dtype == torch.int64 else yb.argmax(1)
                 correct += (predicted == truth).sum()
-                flat = scores.reshape(scores.shape[0], -1).float()
-                margins.append((flat.gather(1, predicted.reshape(-1, 1))
-                                - flat.gather(1, truth.reshape(-1, 1))).reshape(-1))
-                answers.append(predicted.reshape(-1))
+                if scores.ndim == 2 and truth.ndim == 1:  # one answer per sample
+                    flat = scores.float()
+                    margins.append((flat.gather(1, predicted.reshape(-1, 1))
+                                    - flat.gather(1, truth.reshape(-1, 1))).reshape(-1))
+                    answers.append(predicted)
                 if confusion is not None:
                     confusion += torch.bincount((truth * classes + predicted).reshape(-1),
                                                 minlength=classes * classes)

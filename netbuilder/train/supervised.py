@@ -400,6 +400,9 @@ class SupervisedRun(Run):
             text = generate_text(self._predict, self.vocab, self.seq_len, settings, self.device,
                                  outputs_probabilities=self._loss_param("inputs")
                                  == "probabilities", generator=self.text_rng)
+        except (RuntimeError, ValueError) as error:  # the run goes on; the view says why
+            return TextReply(request.id, request.prompt, request.temperature,
+                             error=str(error).splitlines()[0])
         finally:
             self.model.train(was_training)
         return TextReply(request.id, request.prompt, request.temperature, text=text)
@@ -510,7 +513,7 @@ class SupervisedRun(Run):
         decoder = getattr(self, "decoder", None)
         if self.sample_noise is not None and decoder is not None:
             images["prior"] = results_eval.pictures(decoder(self.sample_noise))
-            means = self._latent_means(data.x[:256])
+            means = self._latent_means(data.x[:128])
             walk, fields["walk_dims"] = results_eval.latent_walk(
                 decoder, means, tuple(self.sample_noise.shape[1:]))
             images["walk"] = walk

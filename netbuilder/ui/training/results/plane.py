@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QColor
@@ -34,6 +32,8 @@ class PlaneView(pg.PlotWidget):
         self.addItem(self.points)
         self.setMinimumSize(160, 140)
         self._extent: tuple[float, float, float, float] | None = None
+        self._brushes = [pg.mkBrush(colour) for colour in PALETTE]  # made once, shared
+        self._outline = pg.mkPen(theme.panel().base, width=1)
         self._apply_theme()
         theme.notifier().changed.connect(self._apply_theme)
 
@@ -50,14 +50,10 @@ class PlaneView(pg.PlotWidget):
         if points is None:
             self.points.clear()
             return
-        brushes = [self._brush(label) for label in
-                   (labels if labels is not None else np.zeros(len(points)))]
-        self.points.setData(points[:, 0], points[:, 1], brush=brushes,
-                            pen=pg.mkPen(theme.panel().base, width=1))
-
-    def _brush(self, label: Any) -> Any:
-        index = int(label) if np.isfinite(label) and label >= 0 else 0
-        return pg.mkBrush(PALETTE[min(index, MAX_COLOURS - 1)])
+        marks = np.zeros(len(points)) if labels is None else np.nan_to_num(labels)
+        ids = np.clip(np.rint(marks), 0, MAX_COLOURS - 1).astype(np.int64)
+        self.points.setData(points[:, 0], points[:, 1], brush=[self._brushes[i] for i in ids],
+                            pen=self._outline)
 
     def _colours(self, boundary: np.ndarray, classes: int) -> np.ndarray:
         """(W, H, 4) uint8 for ImageItem (which reads x first): class colours or a ramp."""
@@ -77,6 +73,7 @@ class PlaneView(pg.PlotWidget):
 
     def _apply_theme(self, _name: str = "") -> None:
         colours = theme.current()
+        self._outline = pg.mkPen(theme.panel().base, width=1)
         self.setBackground(QColor(theme.panel().base))
         for axis in ("left", "bottom"):
             self.getAxis(axis).setPen(pg.mkPen(colours.node_subtle))
