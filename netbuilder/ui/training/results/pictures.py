@@ -18,7 +18,7 @@ from netbuilder.ui import theme
 #: Pixels of background between tiles.
 GAP = 1
 #: The most a picture is enlarged (a few samples of 28x28 would otherwise fill the panel).
-MAX_SCALE = 4.0
+MAX_SCALE = 3.0
 
 
 def tile(images: np.ndarray, columns: int | None = None) -> np.ndarray:
