@@ -4,13 +4,15 @@ Run from the repository root::
 
     python packaging/screenshots.py                       # into packaging/screenshots/
     python packaging/screenshots.py OUT_DIR --theme light --size 1366x768
+    python packaging/screenshots.py --results             # the results views too (trains)
 
 For each theme it writes ``mnist_cnn-<theme>.png`` (the CNN example, a block selected),
 ``training-<theme>.png`` (the CNN trained a few epochs from the Training dock),
 ``gan_mnist-<theme>.png`` (the GAN's generator) and ``transformer_group-<theme>.png`` (the
-transformer example's encoder group opened). Each results view of the Training dock
-(netbuilder/ui/training/results) is shot too, as ``results-<kind>-<theme>.png``: an example
-of that kind trained for a little while, its Results tab shown. The window is grabbed with
+transformer example's encoder group opened). With ``--results`` each results view of the
+Training dock (netbuilder/ui/training/results) is shot too, as ``results-<kind>-<theme>.png``:
+an example of that kind trained for a little while (a few minutes in all on 2 CPU cores), its
+Results tab shown. The window is grabbed with
 ``QWidget.grab()`` under Qt's offscreen platform, which draws the same pixels as a real
 display. Settings of the user are not read: the script runs with Qt's test-mode folders, so the
 window has its default layout.
@@ -232,6 +234,9 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="dark or light (repeatable; default: both)")
     parser.add_argument("--size", default="x".join(map(str, DEFAULT_SIZE)),
                         help="window size, WIDTHxHEIGHT (default: %(default)s)")
+    parser.add_argument("--results", action="store_true",
+                        help="also shoot every results view of the Training dock (trains an "
+                        "example of each kind)")
     return parser.parse_args(argv)
 
 
@@ -253,8 +258,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parse(argv)
     width, _, height = args.size.partition("x")
     _application()
+    shots = SHOTS + (RESULT_SHOTS if args.results else ())
     paths = render_all(args.out_dir, tuple(args.theme or THEMES), (int(width), int(height)),
-                       SHOTS + RESULT_SHOTS)
+                       shots)
     for path in paths:
         print(f"{path}  {path.stat().st_size // 1024} KB")
     return 0

@@ -71,3 +71,15 @@ def test_the_command_line_writes_into_the_folder_given(qapp: Any, tmp_path: Path
 
 def test_the_default_folder_is_under_packaging() -> None:
     assert SCRIPT.parent / "screenshots" == _script().OUT_DIR
+
+
+def test_a_results_view_is_shot_from_a_real_run(qapp: Any, tmp_path: Path) -> None:
+    script = _script()
+    assert {shot.name for shot in script.RESULT_SHOTS} == {
+        f"results-{kind}" for kind in ("classification", "regression", "boundary", "text",
+                                       "gan", "vae")}
+    shot = next(s for s in script.RESULT_SHOTS if s.name == "results-boundary")
+    (path,) = script.render_all(tmp_path, ("dark",), shots=(shot,))
+    image = QImage(str(path))
+    assert (image.width(), image.height()) == script.DOCK_SIZE
+    assert _distinct_colours(image) > 20, "the boundary shot looks blank"
