@@ -5,6 +5,7 @@ Run from the repository root::
     python packaging/screenshots.py                       # into packaging/screenshots/
     python packaging/screenshots.py OUT_DIR --theme light --size 1366x768
     python packaging/screenshots.py OUT_DIR --examples    # every example, to look at
+    python packaging/screenshots.py --results             # the results views too (trains)
 
 For each theme it writes ``mnist_cnn-<theme>.png`` (the whole CNN example, a block selected),
 ``training-<theme>.png`` (the CNN trained a few epochs from the Training dock),
@@ -12,10 +13,13 @@ For each theme it writes ``mnist_cnn-<theme>.png`` (the whole CNN example, a blo
 ``gan_mnist-<theme>.png`` (the GAN's generator) and ``transformer_group-<theme>.png`` (the
 transformer example's encoder group opened). With ``--examples`` it writes instead one
 ``example-<name>-<theme>.png`` per bundled example, as it opens (fitted to the window): the
-pictures to look at after a change to the canvas or the layout. The window is grabbed with ``QWidget.grab()``
-under Qt's offscreen platform, which draws the same pixels as a real display. Settings of the
-user are not read: the script runs with Qt's test-mode folders, so the window has its default
-layout.
+pictures to look at after a change to the canvas or the layout. With ``--results`` each results
+view of the Training dock (netbuilder/ui/training/results) is shot too, as
+``results-<kind>-<theme>.png``: an example of that kind trained for a little while (a few
+minutes in all on 2 CPU cores), its Results tab shown. The window is grabbed with
+``QWidget.grab()`` under Qt's offscreen platform, which draws the same pixels as a real
+display. Settings of the user are not read: the script runs with Qt's test-mode folders, so the
+window has its default layout.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ class Shot:
     name: str
     example: str
     prepare: Callable[[object], None]
+    grab_dock: bool = False
 
 
 def _select_block(type_id: str, nth: int = 0) -> Callable[[object], None]:
@@ -106,6 +111,49 @@ def _activations(window: object) -> None:
     _settle(QApplication.instance(), 12)  # the window sets the tab's own height first
     window.resizeDocks(bottom, [430, 430], Qt.Orientation.Vertical)  # type: ignore[attr-defined]
     _train(window, epochs=2)
+def _show_results(epochs: int, click_cell: bool = False) -> Callable[[object], None]:
+    """Trains the example ``epochs`` epochs with the dock's Results tab shown (grabbed
+    alone: ``Shot.grab_dock``), and, for a classifier, clicks a confusion matrix cell."""
+
+    def prepare(window: object) -> None:
+        import time
+
+        from PySide6.QtWidgets import QApplication
+
+        app = QApplication.instance()
+        editor = window.current_editor  # type: ignore[attr-defined]
+        editor.doc.set_setting("training", "epochs", epochs)
+        dock = window.training  # type: ignore[attr-defined]
+        window.training_dock.show()  # type: ignore[attr-defined]
+        window.training_dock.raise_()  # type: ignore[attr-defined]
+        deadline = time.monotonic() + 300
+        while (not dock.start_button.isEnabled() or dock._preview_key is not None) and (
+                time.monotonic() < deadline):
+            app.processEvents()  # type: ignore[attr-defined]
+            time.sleep(0.01)
+        if not dock.start():
+            return
+        dock.views.setCurrentWidget(dock.results)
+        while dock.session.runner.running and time.monotonic() < deadline:
+            app.processEvents()  # type: ignore[attr-defined]
+            time.sleep(0.02)
+        dock.results.refresh()
+        view = dock.results.stack.currentWidget()
+        if click_cell and hasattr(view, "matrix"):
+            counts = view.matrix.counts
+            if counts is not None:
+                off = counts.copy()
+                off[range(len(off)), range(len(off))] = -1
+                row, column = divmod(int(off.argmax()), len(off))
+                view.matrix.cell_clicked.emit(row, column)
+                view.matrix.selected = (row, column)
+        if hasattr(view, "prompt") and hasattr(view, "generate"):
+            view.prompt.setText("hel")
+            view.generate()
+            while view.task is not None and view.task.running and time.monotonic() < deadline:
+                app.processEvents()  # type: ignore[attr-defined]
+                time.sleep(0.02)
+    return prepare
 
 
 SHOTS = (
@@ -115,6 +163,17 @@ SHOTS = (
     Shot("gan_mnist", "gan_mnist", _select_block("dense", 0)),
     Shot("transformer_group", "transformer_classifier", _open_group),
 )
+#: One shot per results view kind (the dock alone, larger than in the window).
+RESULT_SHOTS = (
+    Shot("results-classification", "mnist_cnn", _show_results(3, click_cell=True), True),
+    Shot("results-regression", "regression_mlp", _show_results(100), True),
+    Shot("results-boundary", "perceptron", _show_results(3), True),
+    Shot("results-text", "char_rnn", _show_results(60), True),
+    Shot("results-gan", "gan_mnist", _show_results(2), True),
+    Shot("results-vae", "vae_mnist", _show_results(4), True),
+)
+#: The size of a results shot (the dock's).
+DOCK_SIZE = (1200, 460)
 
 
 def _as_opened(window: object) -> None:
@@ -159,7 +218,17 @@ def render(shot: Shot, theme_name: str, out_dir: Path, size: tuple[int, int]) ->
         shot.prepare(window)
         _settle(app)
         path = out_dir / f"{shot.name}-{theme_name}.png"
-        _save_small(window.grab().toImage(), path)
+        if shot.grab_dock:
+            dock = window.training  # type: ignore[attr-defined]
+            window.training_dock.setFloating(True)  # type: ignore[attr-defined]
+            window.training_dock.resize(*DOCK_SIZE)  # type: ignore[attr-defined]
+            dock.splitter.setSizes([0, DOCK_SIZE[0]])  # the views alone
+            _settle(app)
+            dock.results.refresh()
+            _settle(app)
+            _save_small(dock.grab().toImage(), path)
+        else:
+            _save_small(window.grab().toImage(), path)
         return path
     finally:
         for editor in window.editors():
@@ -208,6 +277,9 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="window size, WIDTHxHEIGHT (default: %(default)s)")
     parser.add_argument("--examples", action="store_true",
                         help="every bundled example as it opens, instead of the README set")
+    parser.add_argument("--results", action="store_true",
+                        help="also shoot every results view of the Training dock (trains an "
+                        "example of each kind)")
     return parser.parse_args(argv)
 
 
@@ -230,6 +302,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     width, _, height = args.size.partition("x")
     _application()
     shots = example_shots() if args.examples else SHOTS
+    shots = shots + (RESULT_SHOTS if args.results else ())
     paths = render_all(args.out_dir, tuple(args.theme or THEMES), (int(width), int(height)),
                        shots)
     for path in paths:

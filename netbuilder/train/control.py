@@ -36,6 +36,16 @@ class ProbeRequest:
         return any(".".join(parts[:end]) in self.blocks for end in range(1, len(parts) + 1))
 
 
+@dataclass(frozen=True)
+class TextRequest:
+    """Text asked of a running language model: ``length`` characters after ``prompt``."""
+
+    id: int
+    prompt: str
+    temperature: float
+    length: int
+
+
 class TrainingControl:
     """Set from any thread (the GUI's); the loop polls it once per step at no sync cost."""
 
@@ -48,6 +58,9 @@ class TrainingControl:
         self._lr: float | None = None
         self._probe: object = _UNSET
         self._probe_serial = 0
+        self._results_wanted = True
+        self._text_requests: list[TextRequest] = []
+        self._next_request = 1
 
     def stop(self) -> None:
         """Ends the run after the current step (also while paused)."""
@@ -110,3 +123,32 @@ class TrainingControl:
         while not self._running.wait(poll_s):
             if self._stop.is_set():
                 return
+
+    # ----- results views (netbuilder.train.results) -----------------------------------------
+    def show_results(self, wanted: bool) -> None:
+        """Whether a results view is shown: while not, the loop takes no Results."""
+        self._results_wanted = bool(wanted)
+
+    @property
+    def results_wanted(self) -> bool:
+        return self._results_wanted
+
+    def request_text(self, prompt: str, temperature: float, length: int) -> int:
+        """Asks the loop to write text from the run's latest weights; returns the request's
+        id, which its TextReply event carries."""
+        with self._lock:
+            request = TextRequest(self._next_request, prompt, float(temperature), int(length))
+            self._next_request += 1
+            self._text_requests.append(request)
+        return request.id
+
+    @property
+    def has_text_requests(self) -> bool:
+        """Any text asked for (read per step without the lock: a list's truth is atomic)."""
+        return bool(self._text_requests)
+
+    def take_text_requests(self) -> list[TextRequest]:
+        """The requests since the last call, oldest first (used by the loop)."""
+        with self._lock:
+            taken, self._text_requests = self._text_requests, []
+        return taken

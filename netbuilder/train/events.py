@@ -144,6 +144,72 @@ class Samples:
 
 
 @dataclass(frozen=True)
+class Results:
+    """What a recipe's results view shows, computed on the run's current weights (numpy data).
+
+    With results asked for (``train(results_interval=...)``), the loop sends one at most every
+    ``results_interval`` seconds from the first steps on, so a view fills in during the first
+    epoch, and one at epoch ends (``final``). Each field is set where ``kind`` has it
+    (``netbuilder.train.results`` describes the kinds); the rest stay None.
+
+    Attributes:
+        kind: the recipe's results kind (``Recipe.results``).
+        final: taken at an epoch end (else mid-epoch).
+        split: the samples evaluated: "validation" or "train".
+        classes: the class names (classification).
+        confusion: (C, C) int64 counts over the whole split, rows the true class.
+        true: the split's first samples' targets: (N,) int64 class ids, or (N, k) float32
+            values (regression).
+        predicted: the model's answers for the same samples, shaped as ``true``.
+        margin: (N,) float32, how far the true class's score is below the predicted one's
+            (0 where right): the largest are the worst mistakes.
+        samples: the same samples as pictures, float32 (N, C, H, W) in [0, 1]; sent in the
+            run's first Results only (they do not change).
+        sample_text: the same samples as short text where they are not pictures (first only).
+        boundary: (H, W) float32, the model's answer over a grid of a 2-D input plane (the
+            class id for a classifier, else its output); ``extent`` (x0, x1, y0, y1).
+        points: (N, 2) float32 data points over the plane; ``point_labels`` their (N,) targets.
+        text: a sample of generated text (``text_from`` says how it was made).
+        images: named float32 (N, C, H, W) pictures in [0, 1] (GAN "fixed noise"; VAE
+            "inputs", "reconstructions", "prior", "walk").
+        walk_dims: the two latent dimensions the VAE's "walk" varies, and its side length.
+    """
+
+    kind: str
+    epoch: int
+    step: int
+    final: bool = False
+    split: str = ""
+    classes: tuple[str, ...] = ()
+    confusion: Any = None
+    true: Any = None
+    predicted: Any = None
+    margin: Any = None
+    samples: Any = None
+    sample_text: tuple[str, ...] | None = None
+    boundary: Any = None
+    extent: tuple[float, float, float, float] | None = None
+    points: Any = None
+    point_labels: Any = None
+    text: str | None = None
+    text_from: str = ""
+    images: dict[str, Any] = field(default_factory=dict)
+    walk_dims: tuple[int, int, int] | None = None
+
+
+@dataclass(frozen=True)
+class TextReply:
+    """Text a language model wrote on request (``TrainingControl.request_text``), from the
+    run's latest weights; ``error`` says why there is none."""
+
+    request: int
+    prompt: str
+    temperature: float
+    text: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
 class Finished:
     """Training ended normally or was stopped (``metrics["stopped"]``).
 
@@ -170,4 +236,5 @@ class Failed:
     kind: str = "error"
 
 
-Event = Started | Metrics | EpochEnd | Probe | Samples | Finished | Failed
+Event = (Started | Metrics | EpochEnd | Probe | Samples | Finished | Failed | Results
+         | TextReply)

@@ -18,8 +18,9 @@ from torch import fx
 
 from netbuilder.compile import CompiledParts, compile_network
 from netbuilder.core.tensor import format_shape
+from netbuilder.train import results as kinds
 from netbuilder.train.control import ProbeRequest
-from netbuilder.train.events import Finished, Probe, Samples
+from netbuilder.train.events import Finished, Probe, Results, Samples
 from netbuilder.train.failures import TrainingError
 from netbuilder.train.optim import make_optimizer
 from netbuilder.train.probe import PROBE_SAMPLES, ProbeBatch, ProbeRecorder
@@ -190,6 +191,16 @@ class GanRun(Run):
     # ----------------------------------------------------------------------------------------
     # Epoch ends
     def samples_at(self, epoch: int) -> list[Samples]:
+        shown = self._fixed_noise_images()
+        return [] if shown is None else [Samples(epoch, "images", "fixed noise", images=shown)]
+
+    def results(self, epoch: int, step: int, final: bool) -> Results | None:
+        shown = self._fixed_noise_images()
+        images = {} if shown is None else {"fixed noise": shown}
+        return Results(kinds.GAN, epoch, step, final, images=images)
+
+    def _fixed_noise_images(self) -> Any:
+        """The generator's pictures of the fixed noise, in [0, 1] (numpy), or None."""
         self.generator.eval()
         try:
             with torch.no_grad():
@@ -198,8 +209,7 @@ class GanRun(Run):
             self.generator.train()
         if self.tanh_output:
             images = (images + 1.0) / 2.0
-        shown = as_images(images)
-        return [] if shown is None else [Samples(epoch, "images", "fixed noise", images=shown)]
+        return as_images(images)
 
     def probe(self, epoch: int, step: int, request: ProbeRequest | None = None
               ) -> Probe | None:

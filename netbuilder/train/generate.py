@@ -7,15 +7,19 @@ device and written into the window there, so generating n characters costs one r
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 import torch.nn.functional as F  # noqa: N812 (the usual spelling)
 
 from netbuilder.train import sync
 from netbuilder.train.failures import TrainingError
+
+if TYPE_CHECKING:
+    from netbuilder.core.graph import Document
 
 #: Longest text generated at once.
 MAX_LENGTH = 10_000
@@ -109,3 +113,57 @@ def generate_text(predict: Callable[[torch.Tensor], torch.Tensor], vocab: str, s
             window[0, -1] = F.one_hot(next_id, width).float()[0]
     ids = sync.to_host(chosen)
     return settings.start + "".join(vocab[int(i)] for i in ids)
+
+
+def text_from_weights(doc: Document, network: str | None, data: str,
+                      weights: str | os.PathLike[str], prompt: str, temperature: float,
+                      length: int, seed: int = 0) -> str:
+    """Text from a trained language model's weights file, on the CPU (no run needed).
+
+    The app calls this on a worker thread when no run is going (a running job answers
+    requests itself, from its latest weights).
+
+    Args:
+        doc: the document (a snapshot: nothing else touches it meanwhile).
+        network: the network trained; None for the first.
+        data: the text data source it was trained on (its characters are the vocabulary).
+        weights: the weights file (``train --save``, the run's own).
+        prompt: the text to go on from; empty starts from the first character.
+        temperature: 0 for greedy, above for sampling.
+        length: characters to add.
+        seed: the sampling generator's seed.
+
+    Raises:
+        TrainingError: the data are not text, or the prompt or a setting does not fit.
+        GraphFileError: the weights do not fit the network.
+    """
+    from netbuilder.compile import compile_network
+    from netbuilder.compile.weights import load_weights
+    from netbuilder.train.data import load_dataset
+    from netbuilder.train.readiness import input_shape
+
+    name = doc.network(network).name
+    shape = input_shape(doc, name)
+    dataset = load_dataset(data, input_shape=shape, seed=seed)
+    vocab = dataset.vocab
+    if not vocab or shape is None or len(shape) != 2:
+        raise TrainingError(f"network '{name}' does not read text windows",
+                            "Write text with a next-character model (char_rnn, say).")
+    settings = GenerateSettings.from_settings(
+        {"generate": {"start": prompt or vocab[:1], "length": int(length),
+                      "temperature": float(temperature)}}, vocab)
+    model = compile_network(doc, name)
+    load_weights(model, weights, name)
+    model.eval()
+    losses = [node for node in doc.network(name).nodes.values()
+              if node.type == "cross_entropy_loss"]
+    probabilities = bool(losses) and losses[0].params.get("inputs") == "probabilities"
+
+    def predict(window: torch.Tensor) -> torch.Tensor:
+        output = model(window)
+        return output[0] if isinstance(output, tuple) else output
+
+    device = torch.device("cpu")
+    return generate_text(predict, vocab, int(shape[0]), settings, device,
+                         outputs_probabilities=probabilities,
+                         generator=torch.Generator(device=device).manual_seed(seed))

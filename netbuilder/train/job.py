@@ -55,6 +55,8 @@ class TrainingJob:
         resume: a checkpoint to continue from.
         initial_weights: a weights file to start from.
         probe_interval: seconds between probes; None for none.
+        results_interval: the fewest seconds between Results events (the results views');
+            None for none.
     """
 
     doc_text: str
@@ -68,6 +70,7 @@ class TrainingJob:
     resume: Path | None = None
     initial_weights: Path | None = None
     probe_interval: float | None = None
+    results_interval: float | None = None
     report_interval: float = APP_REPORT_INTERVAL_S
 
 
@@ -153,7 +156,8 @@ class _JobRun:
                            checkpoint=checkpoint, resume=job.resume,
                            initial_weights=job.initial_weights,
                            report_interval=job.report_interval,
-                           probe_interval=job.probe_interval):
+                           probe_interval=job.probe_interval,
+                           results_interval=job.results_interval):
             self.sinks.write(event)
             self.emit(event)
             if isinstance(event, Finished | Failed):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import os
 import time
+import warnings
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +26,7 @@ from netbuilder.core.graph import Document
 from netbuilder.train import sync
 from netbuilder.train.checkpoint import save_checkpoint
 from netbuilder.train.control import ProbeRequest, TrainingControl
-from netbuilder.train.events import EpochEnd, Event, Failed, Metrics, Started
+from netbuilder.train.events import EpochEnd, Event, Failed, Metrics, Results, Started
 from netbuilder.train.failures import (
     DIVERGED_ADVICE,
     OOM_ADVICE,
@@ -34,6 +35,7 @@ from netbuilder.train.failures import (
     describe_failure,
 )
 from netbuilder.train.optim import schedule_factor
+from netbuilder.train.results import ResultsCadence
 from netbuilder.train.run import Run
 from netbuilder.train.settings import TrainingSettings
 
@@ -56,7 +58,8 @@ def train(doc: Document, dataset: Dataset, settings: TrainingSettings | None = N
           initial_weights: str | os.PathLike[str] | None = None,
           report_interval: float = 0.1,
           probe_interval: float | None = None,
-          checkpoint_interval: float = CHECKPOINT_INTERVAL_S) -> Iterator[Event]:
+          checkpoint_interval: float = CHECKPOINT_INTERVAL_S,
+          results_interval: float | None = None) -> Iterator[Event]:
     """Trains a network of ``doc`` on ``dataset``, yielding events as it goes.
 
     Args:
@@ -80,6 +83,9 @@ def train(doc: Document, dataset: Dataset, settings: TrainingSettings | None = N
             blocks, how often) from then on, mid-run too; while a probe is asked for, the run
             ends with one more, of the final weights.
         checkpoint_interval: the fewest seconds between two checkpoints (0: every epoch).
+        results_interval: the fewest seconds between mid-epoch Results events (what the
+            recipe's results view shows; also at epoch ends), taken while
+            ``control.results_wanted``; None for none (``netbuilder.train.results``).
 
     Yields:
         Started, then Metrics, EpochEnd, Samples and Probe, then Finished; or Failed, which
@@ -91,7 +97,7 @@ def train(doc: Document, dataset: Dataset, settings: TrainingSettings | None = N
         run = make_run(doc, dataset, settings, network, resume, initial_weights)
         saver = _Checkpoints(run, checkpoint, checkpoint_interval)
         yield from _drive(run, control or TrainingControl(), saver, report_interval,
-                          probe_interval)
+                          probe_interval, results_interval)
     except TrainingError as failure:
         yield Failed(failure.message, failure.advice, failure.kind)
     except torch.cuda.OutOfMemoryError as error:
@@ -122,7 +128,8 @@ def data_network(doc: Document, settings: TrainingSettings, network: str | None)
 
 
 def _drive(run: Run, control: TrainingControl, saver: _Checkpoints,
-           report_interval: float, probe_interval: float | None) -> Iterator[Event]:
+           report_interval: float, probe_interval: float | None,
+           results_interval: float | None = None) -> Iterator[Event]:
     settings, device = run.settings, run.device
     recipe = settings.recipe_spec
     steps = run.steps_per_epoch()
@@ -136,6 +143,7 @@ def _drive(run: Run, control: TrainingControl, saver: _Checkpoints,
     default_probe = None if probe_interval is None else ProbeRequest(None, probe_interval)
     served = default_probe.serial if default_probe is not None else -1
     stepped = False
+    cadence = ResultsCadence(results_interval) if results_interval is not None else None
     for epoch in range(run.start_epoch, settings.epochs):
         lr = run.base_lr * schedule_factor(settings, epoch)
         run.set_lr(lr)
@@ -151,6 +159,8 @@ def _drive(run: Run, control: TrainingControl, saver: _Checkpoints,
                 epoch_start += pause
                 report_time += pause
                 last_probe += pause
+                if cadence is not None:
+                    cadence.paused(pause)
             if control.stopped:
                 stopped = True
                 if index == 0:
@@ -177,6 +187,14 @@ def _drive(run: Run, control: TrainingControl, saver: _Checkpoints,
                 last_probe = time.perf_counter()  # spaced from the end of this probe
                 if probe is not None:
                     yield probe
+            if control.has_text_requests:
+                for request in control.take_text_requests():
+                    yield run.reply(request)
+            if cadence is not None and control.results_wanted and cadence.due(now):
+                results = _results(run, epoch + 1, reader.step, final=False)
+                cadence.taken(now, time.perf_counter())
+                if results is not None:
+                    yield results
         if reader.unread:
             # The steps since the last report, so that every step of the epoch is reported.
             yield reader.report(epoch + 1, steps, lr, time.perf_counter() - report_time)
@@ -196,6 +214,13 @@ def _drive(run: Run, control: TrainingControl, saver: _Checkpoints,
         yield EpochEnd(epoch_done, epoch_loss, val_loss, val_accuracy, rate, means,
                        step=reader.step)
         yield from run.samples_at(epoch_done)
+        now = time.perf_counter()
+        if (cadence is not None and control.results_wanted
+                and cadence.epoch_end_due(now, epoch_done == settings.epochs)):
+            results = _results(run, epoch_done, reader.step, final=True)
+            cadence.taken(now, time.perf_counter(), epoch_end=True)
+            if results is not None:
+                yield results
     if not stopped and epoch_done > run.start_epoch:
         higher = recipe.ended_higher(reader.first_loss, reader.recent_losses())
         if higher is not None:
@@ -207,6 +232,18 @@ def _drive(run: Run, control: TrainingControl, saver: _Checkpoints,
         if probe is not None:
             yield probe
     yield run.finish(last, epoch_done, stopped)
+
+
+def _results(run: Run, epoch: int, step: int, final: bool) -> Results | None:
+    """The run's Results, or None when the network's outputs do not suit its view (a
+    results view shows what it can; it never ends a run). Out of memory still does."""
+    try:
+        return run.results(epoch, step, final)
+    except torch.cuda.OutOfMemoryError:
+        raise
+    except (RuntimeError, ValueError, IndexError, TypeError) as error:
+        warnings.warn(f"no results this time: {error}", RuntimeWarning, stacklevel=2)
+        return None
 
 
 class _Checkpoints:

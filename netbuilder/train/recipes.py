@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from netbuilder.core.flatten import upstream
 from netbuilder.core.inference import analyse
 from netbuilder.core.tensor import format_shape
+from netbuilder.train import results as results_kinds
 
 if TYPE_CHECKING:
     import os
@@ -153,6 +154,8 @@ class Recipe:
         uses_data_labels: the data set must hold targets.
         script_refusal: why ``export --with-training`` refuses it; None when it exports.
         capture_refusal: why its step is never captured in a CUDA graph; None when it can be.
+        results: the kind of results view that shows what it learnt (one of
+            ``netbuilder.train.results.KINDS``; the app maps each kind to a view class).
     """
 
     name: ClassVar[str]
@@ -168,6 +171,7 @@ class Recipe:
     uses_data_labels: ClassVar[bool] = True
     script_refusal: ClassVar[str | None] = None
     capture_refusal: ClassVar[str | None] = None
+    results: ClassVar[str] = results_kinds.REGRESSION
 
     def __repr__(self) -> str:
         return f"<recipe {self.name}>"
@@ -295,6 +299,7 @@ class Classification(Recipe):
     summary = "the graph's loss blocks against class labels; accuracy and a confusion matrix"
     classifies = True
     reports_accuracy = True
+    results = results_kinds.CLASSIFICATION
 
     def _loss_hint(self) -> str:
         return ("add a Cross-entropy loss fed by the prediction and an Input of the labels "
@@ -330,6 +335,7 @@ class Perceptron(Recipe):
                       "a loss block; train it in netbuilder, or export the model with --to "
                       "python")
     capture_refusal = "the perceptron rule has its own tiny step; nothing to capture"
+    results = results_kinds.BOUNDARY
 
     def _structure(self, roles: NetworkRoles) -> list[Blocker]:
         graph = roles.graph
@@ -355,6 +361,7 @@ class LanguageModel(Recipe):
     reports_accuracy = True
     reports_train_accuracy = True
     generates = "text"
+    results = results_kinds.TEXT
 
     def _loss_hint(self) -> str:
         return ("add a Cross-entropy loss fed by the prediction and an Input of the next "
@@ -375,6 +382,7 @@ class Vae(Recipe):
     takes_target = False
     generates = "images"
     uses_data_labels = False
+    results = results_kinds.VAE
 
     def _structure(self, roles: NetworkRoles) -> list[Blocker]:
         found = super()._structure(roles)
@@ -402,6 +410,7 @@ class Gan(Recipe):
     loss_should_fall = False  # the generator's loss rises as the discriminator learns
     generates = "images"
     uses_data_labels = False
+    results = results_kinds.GAN
     script_refusal = ("a GAN alternates the updates of two networks (generator and "
                       "discriminator) with losses that are not in either graph; train it in "
                       "netbuilder, or export each network with --to python --network NAME")

@@ -26,9 +26,12 @@ from netbuilder.train.events import (
     Finished,
     Metrics,
     Probe,
+    Results,
     Samples,
     Started,
+    TextReply,
 )
+from netbuilder.train.results import ResultsLog
 from netbuilder.train.series import StepSeries
 
 
@@ -115,6 +118,9 @@ class RunRecord:
         self.outcome: Finished | Failed | None = None
         self.probe: Probe | None = None
         self.samples: dict[str, Samples] = {}
+        #: The results views' data (netbuilder.train.results), and the latest text reply.
+        self.results = ResultsLog()
+        self.text_reply: TextReply | None = None
         self.step = 0
         self.epoch = 0
         self.samples_seen = 0
@@ -139,6 +145,10 @@ class RunRecord:
             self.probe = event  # only the latest is kept
         elif isinstance(event, Samples):
             self.samples[f"{event.kind}:{event.label}"] = event
+        elif isinstance(event, Results):
+            self.results.write(event)
+        elif isinstance(event, TextReply):
+            self.text_reply = event
         elif isinstance(event, Finished | Failed):
             self.outcome = event
             self._end_time = self.clock()

@@ -17,9 +17,9 @@ import torch
 from torch import nn
 
 from netbuilder.train.checkpoint import load_checkpoint
-from netbuilder.train.control import ProbeRequest
+from netbuilder.train.control import ProbeRequest, TextRequest
 from netbuilder.train.device import resolve_device
-from netbuilder.train.events import Finished, Probe, Samples
+from netbuilder.train.events import Finished, Probe, Results, Samples, TextReply
 from netbuilder.train.failures import TrainingError
 from netbuilder.train.optim import set_lr
 from netbuilder.train.settings import TrainingSettings
@@ -107,6 +107,16 @@ class Run:
         """What ``request``'s blocks compute on the probe samples (all blocks without one),
         when the recipe has probe samples."""
         return None
+
+    def results(self, epoch: int, step: int, final: bool) -> Results | None:
+        """What the recipe's results view shows, on the current weights (one or two syncs;
+        the loop takes it a few times a second at most)."""
+        return None
+
+    def reply(self, request: TextRequest) -> TextReply:
+        """Text asked for from the current weights, or why there is none."""
+        return TextReply(request.id, request.prompt, request.temperature,
+                         error="this recipe does not write text")
 
     def finish(self, last: dict[str, Any], epochs_done: int, stopped: bool) -> Finished:
         return Finished({**last, "epochs_done": epochs_done, "stopped": stopped}, None, None)

@@ -132,6 +132,10 @@ class Evaluation:
     correct: torch.Tensor
     confusion: torch.Tensor | None
     samples: int
+    #: A classifier's answer for every sample, and how far the true class's score is below
+    #: the answer's (0 where right); the results view reads them (netbuilder.train.results).
+    predicted: torch.Tensor | None = None
+    margin: torch.Tensor | None = None
 
 
 def evaluate(model: fx.GraphModule, classifies: bool, x: torch.Tensor, y: torch.Tensor,
@@ -144,6 +148,8 @@ def evaluate(model: fx.GraphModule, classifies: bool, x: torch.Tensor, y: torch.
     correct = torch.zeros((), device=device, dtype=torch.int64)
     confusion = (torch.zeros(classes * classes, device=device, dtype=torch.int64)
                  if classifies and classes > 0 else None)
+    answers: list[torch.Tensor] = []
+    margins: list[torch.Tensor] = []
     with torch.no_grad():
         for start in range(0, x.shape[0], batch):
             xb, yb = x[start:start + batch], y[start:start + batch]
@@ -156,11 +162,19 @@ def evaluate(model: fx.GraphModule, classifies: bool, x: torch.Tensor, y: torch.
             outputs, losses = forward(xb, yb)
             loss_sum += losses[0] * xb.shape[0]
             if classifies:
-                predicted = outputs[0].argmax(1)
+                scores = outputs[0]
+                predicted = scores.argmax(1)
                 truth = yb if yb.dtype == torch.int64 else yb.argmax(1)
                 correct += (predicted == truth).sum()
+                if scores.ndim == 2 and truth.ndim == 1:  # one answer per sample
+                    flat = scores.float()
+                    margins.append((flat.gather(1, predicted.reshape(-1, 1))
+                                    - flat.gather(1, truth.reshape(-1, 1))).reshape(-1))
+                    answers.append(predicted)
                 if confusion is not None:
                     confusion += torch.bincount((truth * classes + predicted).reshape(-1),
                                                 minlength=classes * classes)
     model.train(was_training)
-    return Evaluation(loss_sum, correct, confusion, int(x.shape[0]))
+    return Evaluation(loss_sum, correct, confusion, int(x.shape[0]),
+                      torch.cat(answers) if answers else None,
+                      torch.cat(margins) if margins else None)

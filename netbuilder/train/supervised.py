@@ -15,17 +15,19 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import torch
 
 from netbuilder.compile import compile_network
 from netbuilder.core.inference import analyse
 from netbuilder.core.tensor import format_shape
-from netbuilder.train import fast, sync
-from netbuilder.train.control import ProbeRequest
+from netbuilder.train import fast, results_eval, sync
+from netbuilder.train import results as kinds
+from netbuilder.train.control import ProbeRequest, TextRequest
 from netbuilder.train.decoder import latent_decoder, output_nodes, sampling_nodes
-from netbuilder.train.events import Finished, Probe, Samples
+from netbuilder.train.events import Finished, Probe, Results, Samples, TextReply
 from netbuilder.train.failures import TrainingError
-from netbuilder.train.generate import GenerateSettings, generate_text
+from netbuilder.train.generate import MAX_LENGTH, GenerateSettings, generate_text
 from netbuilder.train.optim import make_optimizer
 from netbuilder.train.probe import PROBE_SAMPLES, ProbeBatch, ProbeRecorder
 from netbuilder.train.run import Run, checkpoint_fit
@@ -75,6 +77,10 @@ class SupervisedRun(Run):
         self.train_data, self.val_data, self.test_data = self._splits(dataset)
         self.samples = int(self.train_data.x.shape[0])
         self.classes = self._class_count(dataset)
+        self.class_names = tuple(dataset.classes or (str(i) for i in range(self.classes)))
+        # The last split evaluated (an epoch end's Results reuse the validation pass).
+        self._evaluation: tuple[_Data, Evaluation] | None = None
+        self._samples_sent = False
         self.model.to(self.device)
         if settings.channels_last and self.train_data.x.ndim == 4:
             # Module.to takes memory_format; torch's overloads leave it out.
@@ -308,6 +314,7 @@ class SupervisedRun(Run):
             self.model, self.recipe.classifies, data.x, data.y,
             self.forward if self.recipe.gradient_step else None, self.classes,
             max(EVAL_BATCH, self.settings.batch_size), self.device, self.settings.bf16)
+        self._evaluation = (data, result)
         parts = [result.loss_sum.reshape(1).float(), result.correct.reshape(1).float()]
         if result.confusion is not None:
             parts.append(result.confusion.float())
@@ -373,16 +380,169 @@ class SupervisedRun(Run):
             self.model.train(was_training)
 
     def _predict(self, window: torch.Tensor) -> torch.Tensor:
-        target = torch.zeros(window.shape[0], dtype=self.train_data.y.dtype, device=self.device)
-        if self.train_data.y.ndim > 1:
-            target = torch.zeros((window.shape[0], *self.train_data.y.shape[1:]),
-                                 dtype=self.train_data.y.dtype, device=self.device)
-        outputs, _ = self.forward(window, target)
+        return self._outputs(window)
+
+    def _outputs(self, x: torch.Tensor) -> torch.Tensor:
+        """The network's first output for inputs ``x`` (the losses see stand-in targets)."""
+        if not self.recipe.gradient_step:
+            (first, *_), _ = self.model(x)
+            return first
+        y = self.train_data.y
+        target = torch.zeros((x.shape[0], *y.shape[1:]), dtype=y.dtype, device=self.device)
+        outputs, _ = self.forward(x, target)
         return outputs[0]
 
     def _loss_param(self, key: str) -> Any:
         node = self.graph.node_by_name(self.parts.losses[0])
         return None if node is None else node.params.get(key)
+
+    def reply(self, request: TextRequest) -> TextReply:
+        if self.generate is None:
+            return super().reply(request)
+        prompt = request.prompt or self.vocab[:1]
+        unknown = sorted(set(prompt) - set(self.vocab))
+        if unknown:
+            return TextReply(request.id, request.prompt, request.temperature,
+                             error="the training text has no " + ", ".join(map(repr, unknown)))
+        settings = GenerateSettings(prompt, min(max(request.length, 1), MAX_LENGTH),
+                                    min(max(request.temperature, 0.0), 10.0))
+        was_training = self.model.training
+        self.model.eval()
+        try:
+            text = generate_text(self._predict, self.vocab, self.seq_len, settings, self.device,
+                                 outputs_probabilities=self._loss_param("inputs")
+                                 == "probabilities", generator=self.text_rng)
+        except (RuntimeError, ValueError) as error:  # the run goes on; the view says why
+            return TextReply(request.id, request.prompt, request.temperature,
+                             error=str(error).splitlines()[0])
+        finally:
+            self.model.train(was_training)
+        return TextReply(request.id, request.prompt, request.temperature, text=text)
+
+    # ----------------------------------------------------------------------------------------
+    # Results views (netbuilder.train.results)
+    def results(self, epoch: int, step: int, final: bool) -> Results | None:
+        makers = {kinds.CLASSIFICATION: self._classification_results,
+                  kinds.REGRESSION: self._regression_results,
+                  kinds.BOUNDARY: self._boundary_results,
+                  kinds.TEXT: self._text_results,
+                  kinds.VAE: self._vae_results}
+        maker = makers.get(self.recipe.results)
+        if maker is None:
+            return None
+        was_training = self.model.training
+        self.model.eval()
+        try:
+            with torch.no_grad():
+                fields = maker(final)
+        finally:
+            self.model.train(was_training)
+        return Results(self.recipe.results, epoch, step, final, **fields)
+
+    def _results_split(self) -> tuple[_Data, str]:
+        if self.val_data is not None:
+            return self.val_data, "validation"
+        return self.train_data, "train"
+
+    def _classification_results(self, final: bool) -> dict[str, Any]:
+        data, split = self._results_split()
+        stash = self._evaluation
+        if final and stash is not None and stash[0] is data:
+            result = stash[1]  # this epoch's validation pass: no second one
+        else:
+            result = evaluate(self.model, True, data.x, data.y, self.forward, self.classes,
+                              max(EVAL_BATCH, self.settings.batch_size), self.device,
+                              self.settings.bf16)
+        if result.confusion is None or result.predicted is None or result.margin is None:
+            return {"split": split}
+        count = min(kinds.MAX_SAMPLES, int(data.x.shape[0]))
+        truth = data.y[:count]
+        truth = truth if truth.dtype == torch.int64 else truth.argmax(1)
+        host = sync.to_host(torch.cat([result.confusion.float(),
+                                       result.predicted[:count].float(),
+                                       result.margin[:count].float(),
+                                       truth.reshape(-1).float()]))
+        cells = self.classes * self.classes
+        fields: dict[str, Any] = {
+            "split": split, "classes": self.class_names,
+            "confusion": host[:cells].reshape(self.classes, self.classes).astype(np.int64),
+            "predicted": host[cells:cells + count].astype(np.int64),
+            "margin": host[cells + count:cells + 2 * count].astype(np.float32),
+            "true": host[cells + 2 * count:].astype(np.int64)}
+        fields.update(self._first_samples(data, count))
+        fields.update(self._plane_fields())
+        return fields
+
+    def _first_samples(self, data: _Data, count: int) -> dict[str, Any]:
+        """The split's first samples to show: in the run's first Results only."""
+        if self._samples_sent:
+            return {}
+        self._samples_sent = True
+        shown = results_eval.pictures(data.x[:count])
+        if shown is not None:
+            return {"samples": shown}
+        return {"sample_text": results_eval.sample_texts(data.x[:count])}
+
+    def _plane_fields(self) -> dict[str, Any]:
+        """The decision regions (or output values) over the plane, for 2-D inputs."""
+        x = self.train_data.x
+        if x.ndim != 2 or x.shape[1] != 2 or not x.is_floating_point():
+            return {}
+        labels = self.train_data.y if self.recipe.takes_target else None
+        return results_eval.plane(x, self._outputs, self.recipe.classifies, labels)
+
+    def _regression_results(self, final: bool) -> dict[str, Any]:
+        data, split = self._results_split()
+        count = min(kinds.MAX_SAMPLES, int(data.x.shape[0]))
+        answers = torch.cat([self._outputs(data.x[start:start + EVAL_BATCH]).float()
+                             .reshape(-1, 1 if data.y.ndim == 1 else data.y[0].numel())
+                             for start in range(0, count, EVAL_BATCH)])[:count]
+        truth = data.y[:count].float().reshape(count, -1)
+        host = sync.to_host(torch.cat([answers.reshape(-1), truth.reshape(-1)]))
+        middle = answers.numel()
+        return {"split": split,
+                "predicted": host[:middle].reshape(count, -1).astype(np.float32),
+                "true": host[middle:].reshape(count, -1).astype(np.float32),
+                **self._plane_fields()}
+
+    def _boundary_results(self, final: bool) -> dict[str, Any]:
+        plane = self._plane_fields()
+        return plane if plane else self._regression_results(final)
+
+    def _text_results(self, final: bool) -> dict[str, Any]:
+        if self.generate is None:
+            return {}
+        return {"text": self._text(), "text_from": self.generate.describe()}
+
+    def _vae_results(self, final: bool) -> dict[str, Any]:
+        data, split = self._results_split()
+        originals = data.x[:SAMPLE_IMAGES // 2]
+        outputs, _ = self.forward(originals, originals)
+        images = {"inputs": results_eval.pictures(originals),
+                  "reconstructions": results_eval.pictures(
+                      outputs[0].reshape(originals.shape))}
+        fields: dict[str, Any] = {"split": split}
+        decoder = getattr(self, "decoder", None)
+        if self.sample_noise is not None and decoder is not None:
+            images["prior"] = results_eval.pictures(decoder(self.sample_noise))
+            means = self._latent_means(data.x[:128])
+            walk, fields["walk_dims"] = results_eval.latent_walk(
+                decoder, means, tuple(self.sample_noise.shape[1:]))
+            images["walk"] = walk
+        fields["images"] = {k: v for k, v in images.items() if v is not None}
+        return fields
+
+    def _latent_means(self, x: torch.Tensor) -> torch.Tensor:
+        """The encoder's means for ``x`` (the sampling block passes them on in eval mode)."""
+        seen: dict[str, torch.Tensor] = {}
+        node = sampling_nodes(self.model)[0]
+        module = self.model.get_submodule(str(node.target))
+        handle = module.register_forward_hook(lambda _m, _a, out: seen.__setitem__("mu", out))
+        try:
+            self.forward(x, x)
+        finally:
+            handle.remove()
+        return seen["mu"]
 
     # ----------------------------------------------------------------------------------------
     # VAEs

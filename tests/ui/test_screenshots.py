@@ -84,3 +84,15 @@ def test_every_example_can_be_rendered_as_it_opens(qapp: Any, tmp_path: Path) ->
         image = QImage(str(tmp_path / name))
         assert (image.width(), image.height()) == (1366, 768)
         assert _distinct_colours(image) > 40, f"{name} looks blank"
+
+
+def test_a_results_view_is_shot_from_a_real_run(qapp: Any, tmp_path: Path) -> None:
+    script = _script()
+    assert {shot.name for shot in script.RESULT_SHOTS} == {
+        f"results-{kind}" for kind in ("classification", "regression", "boundary", "text",
+                                       "gan", "vae")}
+    shot = next(s for s in script.RESULT_SHOTS if s.name == "results-boundary")
+    (path,) = script.render_all(tmp_path, ("dark",), shots=(shot,))
+    image = QImage(str(path))
+    assert (image.width(), image.height()) == script.DOCK_SIZE
+    assert _distinct_colours(image) > 20, "the boundary shot looks blank"

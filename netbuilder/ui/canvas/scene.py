@@ -35,7 +35,7 @@ from netbuilder.ui.canvas.frame_item import FrameItem
 from netbuilder.ui.canvas.node_item import NodeItem, RerouteItem, shape_text
 from netbuilder.ui.canvas.overview import OVERVIEW_BELOW_ZOOM, OverviewLayer
 from netbuilder.ui.canvas.port_item import PortItem
-from netbuilder.ui.canvas.protocols import Editor, PortRef
+from netbuilder.ui.canvas.protocols import Editor
 from netbuilder.ui.canvas.routing import Rect, Segment, segments
 from netbuilder.ui.canvas.routing import window as routing_window
 from netbuilder.ui.canvas.wiring import WireGesture

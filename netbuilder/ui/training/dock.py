@@ -46,6 +46,7 @@ from netbuilder.ui.training.curves import CurvesView, Overlay
 from netbuilder.ui.training.data_view import DataChooser, DataPreviewView
 from netbuilder.ui.training.history import RunHistoryView
 from netbuilder.ui.training.progress_line import ProgressLine
+from netbuilder.ui.training.results import results_tab
 from netbuilder.ui.training.session import (
     HISTORY_FILE,
     State,
@@ -184,6 +185,8 @@ class TrainingDock(QWidget):
         self.views.addTab(self.history, "Runs")
         self.activations = ActivationViewer(self)
         self.views.addTab(self.activations, "Activations")
+        self.results = results_tab(self)
+        self.views.addTab(self.results, "Results")
         self.message = QLabel(self)
         self.message.setWordWrap(True)
         self.message.setTextFormat(Qt.TextFormat.RichText)
@@ -234,6 +237,7 @@ class TrainingDock(QWidget):
         self.history.set_document(editor.title if editor is not None else None)
         self.curves.show_record(self.session.record if self.session else None)
         self.activations.set_session(self.session)
+        self.results.set_session(self.session)
         self._settings_changed()
         self.check_readiness()
 

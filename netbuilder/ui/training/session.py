@@ -17,6 +17,7 @@ from netbuilder.core import fileformat
 from netbuilder.train.events import Event, Failed, Finished
 from netbuilder.train.job import RunFiles, TrainingJob
 from netbuilder.train.record import RunRecord
+from netbuilder.train.results import RESULTS_INTERVAL_S
 from netbuilder.train.settings import TrainingSettings
 from netbuilder.ui.document import DocumentWidget
 from netbuilder.ui.training.runner import TrainingRunner
@@ -78,6 +79,8 @@ class TrainingSession(QObject):
         self.probe_interval: float | None = None
         self.probe_blocks: tuple[str, ...] | None = None
         self.probe_sample = 0
+        #: Whether a results view shows: the run takes Results only then (see show_results).
+        self.results_shown = False
         editor.add_close_hook(self.shutdown)
 
     # ----- state ----------------------------------------------------------------------------
@@ -116,12 +119,13 @@ class TrainingSession(QObject):
             runs_folder=folder / "runs",
             resume=self.checkpoint if resume else None,
             initial_weights=self.editor.weights if from_weights and not resume else None,
-            probe_interval=self.probe_interval)
+            probe_interval=self.probe_interval, results_interval=RESULTS_INTERVAL_S)
         self.record = RunRecord(name)
         self.stopping = False
         self._start_index = self.editor.undo_stack.index()
         self.runner.start(job)
         self.runner.control.set_probe(self.probe_blocks, self.probe_interval, self.probe_sample)
+        self.runner.control.show_results(self.results_shown)
         self.changed.emit()
 
     def pause(self) -> None:
@@ -152,6 +156,19 @@ class TrainingSession(QObject):
         self.probe_blocks, self.probe_interval, self.probe_sample = blocks, interval, sample
         if self.runner.running:
             self.runner.control.set_probe(blocks, interval, sample)
+
+    def show_results(self, shown: bool) -> None:
+        """A results view shows (or no longer does): the run takes Results only meanwhile,
+        so a hidden view costs it nothing."""
+        self.results_shown = shown
+        self.runner.control.show_results(shown)
+
+    def request_text(self, prompt: str, temperature: float, length: int) -> int | None:
+        """Asks the running job for text from its latest weights (a TextReply answers);
+        None when no job runs."""
+        if not self.runner.running:
+            return None
+        return self.runner.control.request_text(prompt, temperature, length)
 
     def use_weights(self, path: Path, origin: str) -> None:
         """The document's weights from now on (exported, saved, trained from)."""
