@@ -118,4 +118,5 @@ _CHECKS: dict[str, Callable[[str, Any], None]] = {
     "device": _choice(DEVICES),
     "bf16": _flag,
     "channels_last": _flag,
+    "tf32": _flag,
 }

@@ -44,6 +44,8 @@ class TrainingSettings:
     device: str = "auto"
     bf16: bool = False
     channels_last: bool = False
+    #: TensorFloat-32 matrix products on a GPU that has them (Ampere on); no effect on the CPU.
+    tf32: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

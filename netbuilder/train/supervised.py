@@ -235,6 +235,8 @@ class SupervisedRun(Run):
                 step = fast.CudaGraphStep(loss, self.model, optimizer, data.x, data.y,
                                           settings.batch_size, self.accumulator,
                                           self.step_log, settings.grad_clip)
+            except torch.cuda.OutOfMemoryError:
+                raise  # the eager step would not fit either: the run fails with advice
             except (RuntimeError, NotImplementedError) as error:
                 self.fallback_reason = ("capturing the step failed "
                                         f"({str(error).splitlines()[0]})")
