@@ -361,7 +361,7 @@ def measure(name: str, options: Options, *, tutorial: bool = True, graph: bool =
     for what, job in jobs:
         try:
             job()
-        except Exception as error:  # noqa: BLE001 - recorded; the other loops still run
+        except Exception as error:  # recorded: the other loops still run
             row.errors.append(f"{what}: {type(error).__name__}: "
                               f"{next(iter(str(error).splitlines()), '')}")
     return row
