@@ -119,4 +119,5 @@ _CHECKS: dict[str, Callable[[str, Any], None]] = {
     "bf16": _flag,
     "channels_last": _flag,
     "tf32": _flag,
+    "torch_compile": _flag,
 }

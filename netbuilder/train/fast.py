@@ -67,8 +67,10 @@ class CudaGraphStep:
                  y: torch.Tensor, batch: int, accumulator: torch.Tensor,
                  step_log: StepLog, grad_clip: float = 0.0) -> None:
         self.x, self.y = x, y
-        self.static_x = torch.empty((batch, *x.shape[1:]), dtype=x.dtype, device=x.device)
-        self.static_y = torch.empty((batch, *y.shape[1:]), dtype=y.dtype, device=y.device)
+        # empty_like keeps the split's memory format: channels-last images stay channels-last
+        # in the buffer that the captured convolutions read (index_select keeps out's strides).
+        self.static_x = torch.empty_like(x[:batch])
+        self.static_y = torch.empty_like(y[:batch])
         self.compute_loss = compute_loss
         self.model, self.optimizer = model, optimizer
         self.batch, self.accumulator, self.grad_clip = batch, accumulator, grad_clip

@@ -20,8 +20,8 @@ of its Input shape, and each prints samples/s, timed over the epochs after the f
 Ratios: engine / (a) and engine / (b). Switches: ``--probes HZ`` has the engine take that many
 probes a second; ``--tf32``, ``--bf16``, ``--channels-last`` apply the engine's settings of
 those names to the engine and the same to (b); ``--compile`` also times (b) with
-``torch.compile`` before capture and reports its compile time (the engine has no compile
-setting yet); ``--step-log-cost`` times (b) with and without the per-step loss record
+``torch.compile`` before capture, and the engine with its ``torch_compile`` setting, each
+with its compile time; ``--step-log-cost`` times (b) with and without the per-step loss record
 (``netbuilder.train.steplog``) written inside its step.
 """
 
@@ -88,6 +88,7 @@ class Options:
     tf32: bool = False
     bf16: bool = False
     channels_last: bool = False
+    torch_compile: bool = False  # the engine's setting of that name
     samples: int | None = None  # instead of the case's own (a tiny CPU check)
     epochs: int | None = None  # timed epochs, instead of the case's own
 
@@ -116,7 +117,8 @@ def _settings(name: str, options: Options) -> tuple[netbuilder.Document, Trainin
     recipe = "regression" if name == "regression_mlp" else "classification"
     settings = TrainingSettings.from_doc(doc).with_changes(
         recipe=recipe, device=options.device, bf16=options.bf16, tf32=options.tf32,
-        channels_last=options.channels_last, seed=0, validation_split=0.0, drop_last=True)
+        channels_last=options.channels_last, torch_compile=options.torch_compile, seed=0,
+        validation_split=0.0, drop_last=True)
     if options.batch_size is not None:
         settings = settings.with_changes(batch_size=options.batch_size)
     return doc, settings
@@ -127,23 +129,27 @@ def _sync(device: str) -> None:
         torch.cuda.synchronize()
 
 
-def engine_rate(name: str, options: Options) -> tuple[float, str]:
-    """Samples/s of netbuilder's engine (median over the epochs after the first), its path."""
+def engine_rate(name: str, options: Options) -> tuple[float, str, float]:
+    """Samples/s of netbuilder's engine (median over the epochs after the first), its path,
+    and its set-up seconds (to the Started event: capture, and compiling with torch_compile).
+    """
     x, y, epochs = _data(name, options)
     doc, settings = _settings(name, options)
     settings = settings.with_changes(epochs=epochs + 1)
     probe_interval = 1.0 / options.probes if options.probes else None
-    rates, path = [], ""
+    rates, path, setup_s = [], "", 0.0
+    start = time.perf_counter()
     for event in train(doc, Dataset("bench", DataSplit(x, y)), settings,
                        probe_interval=probe_interval):
         if isinstance(event, Started):
+            setup_s = time.perf_counter() - start
             path = event.fast_path + (f" ({event.fallback_reason})"
                                       if event.fallback_reason else "")
         elif isinstance(event, EpochEnd) and event.epoch > 1:
             rates.append(event.samples_per_s)
         elif isinstance(event, Failed):
             raise RuntimeError(event.message)
-    return statistics.median(rates), path
+    return statistics.median(rates), path, setup_s
 
 
 def tutorial_rate(name: str, options: Options) -> float:
@@ -217,10 +223,8 @@ class GraphLoop:
             optimizer = torch.optim.Adam(model.parameters(), lr=settings.lr)
         if self.compiled:
             model = torch.compile(model)
-        static_x = torch.empty((batch, *x.shape[1:]), dtype=x.dtype, device=device)
-        if self.options.channels_last and x.ndim == 4:
-            static_x = static_x.contiguous(memory_format=torch.channels_last)
-        static_y = torch.empty((batch, *y.shape[1:]), dtype=y.dtype, device=device)
+        static_x = torch.empty_like(x[:batch])  # channels-last when x is
+        static_y = torch.empty_like(y[:batch])
         total = torch.zeros(1, device=device)
         log = StepLog(1, device) if self.step_log else None
 
@@ -315,6 +319,8 @@ class Row:
     graph_without_step_log: float | None = None
     compiled_graph: float | None = None
     compile_s: float | None = None
+    compiled_engine: float | None = None
+    engine_compile_s: float | None = None
     errors: list[str] = field(default_factory=list)
 
     def ratio(self, other: float | None) -> float | None:
@@ -331,6 +337,9 @@ class Row:
         if self.compiled_graph is not None:
             text += (f"   (b) compiled {self.compiled_graph:10.0f} "
                      f"(compile {self.compile_s:.0f} s)")
+        if self.compiled_engine is not None:
+            text += (f"   engine compiled {self.compiled_engine:10.0f} "
+                     f"(set-up {self.engine_compile_s:.0f} s)")
         return text + "".join(f"   ERROR {error}" for error in self.errors)
 
 
@@ -358,6 +367,7 @@ def measure(name: str, options: Options, *, tutorial: bool = True, graph: bool =
             row, "graph_without_step_log", GraphLoop(name, graph_options, False).rate())))
     if compiled:
         jobs.append(("compiled graph", lambda: _compiled_into(row, name, graph_options)))
+        jobs.append(("compiled engine", lambda: _compiled_engine_into(row, name, options)))
     for what, job in jobs:
         try:
             job()
@@ -368,7 +378,12 @@ def measure(name: str, options: Options, *, tutorial: bool = True, graph: bool =
 
 
 def _engine_into(row: Row, options: Options) -> None:
-    row.engine, row.engine_path = engine_rate(row.model, options)
+    row.engine, row.engine_path, _ = engine_rate(row.model, options)
+
+
+def _compiled_engine_into(row: Row, name: str, options: Options) -> None:
+    compiled = Options(**{**asdict(options), "torch_compile": True})
+    row.compiled_engine, _, row.engine_compile_s = engine_rate(name, compiled)
 
 
 def _compiled_into(row: Row, name: str, options: Options) -> None:
@@ -380,15 +395,21 @@ def _compiled_into(row: Row, name: str, options: Options) -> None:
 def main(device: str = "cpu", batch_size: int | None = None, *, probes: float = 0.0,
          tf32: bool = False, bf16: bool = False, channels_last: bool = False,
          compiled: bool = False, step_log: bool = False, models: list[str] | None = None,
-         tutorial: bool = True, samples: int | None = None, epochs: int | None = None
-         ) -> list[Row]:
-    """Measures each model and prints one line for each."""
-    options = Options(device, batch_size, probes, tf32, bf16, channels_last, samples, epochs)
+         tutorial: bool = True, samples: int | None = None, epochs: int | None = None,
+         json_path: str | None = None) -> list[Row]:
+    """Measures each model and prints one line for each; with ``json_path`` also writes the
+    rows there after each model (a run cut short by a time limit keeps what it measured)."""
+    options = Options(device, batch_size, probes, tf32, bf16, channels_last, samples=samples,
+                      epochs=epochs)
     rows = []
     for name in models or list(CASES):
         row = measure(name, options, tutorial=tutorial, step_log=step_log, compiled=compiled)
         print(row.line(), flush=True)
         rows.append(row)
+        if json_path:
+            with open(json_path, "w", encoding="utf-8") as file:
+                json.dump([{**asdict(r), "step_log_cost": step_log_cost(r)} for r in rows],
+                          file, indent=1)
     return rows
 
 
@@ -414,7 +435,8 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--channels-last", action="store_true",
                         help="channels-last memory format (image models)")
     parser.add_argument("--compile", action="store_true",
-                        help="also time (b) with torch.compile before capture (minutes)")
+                        help="also time (b) and the engine with torch.compile before capture "
+                             "(minutes)")
     parser.add_argument("--step-log-cost", action="store_true",
                         help="also time (b) without the per-step loss record")
     parser.add_argument("--no-tutorial", action="store_true", help="skip (a)")
@@ -432,9 +454,5 @@ if __name__ == "__main__":
                     channels_last=arguments.channels_last, compiled=arguments.compile,
                     step_log=arguments.step_log_cost, models=arguments.models,
                     tutorial=not arguments.no_tutorial, samples=arguments.samples,
-                    epochs=arguments.epochs)
-    if arguments.json:
-        with open(arguments.json, "w", encoding="utf-8") as file:
-            json.dump([{**asdict(row), "step_log_cost": step_log_cost(row)} for row in measured],
-                      file, indent=1)
+                    epochs=arguments.epochs, json_path=arguments.json)
     raise SystemExit(1 if any(row.errors for row in measured) else 0)

@@ -33,8 +33,8 @@ _BLOCKER = textwrap.dedent(f"""
 
 
 def _run(code: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    script = _BLOCKER + textwrap.dedent(code) + textwrap.dedent(f"""
-        loaded = sorted({{m.split(".")[0] for m in sys.modules}} & set(APP_ONLY))
+    script = _BLOCKER + textwrap.dedent(code) + textwrap.dedent("""
+        loaded = sorted({m.split(".")[0] for m in sys.modules} & set(APP_ONLY))
         assert not loaded, loaded
     """)
     return subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True,

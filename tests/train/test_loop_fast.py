@@ -313,3 +313,39 @@ def test_channels_last_captures_an_image_model() -> None:
     events = _train_with(doc, data, settings)
     assert events[0].fast_path == "cuda_graph", events[0]
     assert isinstance(events[-1], Finished), events[-1]
+
+
+def test_torch_compile_compiles_the_train_step_only(monkeypatch) -> None:
+    """The step's forward goes through torch.compile's module; evaluation keeps the plain one.
+
+    (A stand-in compile here: inductor on the CPU takes minutes; gpu_check compiles for real.)
+    """
+    compiled_calls: list[int] = []
+
+    class Counted(torch.nn.Module):
+        def __init__(self, model: torch.nn.Module) -> None:
+            super().__init__()
+            self.model = model
+
+        def __getattr__(self, name: str) -> Any:
+            try:
+                return super().__getattr__(name)
+            except AttributeError:
+                return getattr(self.model, name)
+
+        def forward(self, *args: torch.Tensor) -> Any:
+            compiled_calls.append(args[0].shape[0])
+            return self.model(*args)
+
+    monkeypatch.setattr(torch, "compile", Counted)
+    settings = _settings(device="cpu", torch_compile=True, epochs=1, batch_size=32)
+    events = list(train(classifier_with_loss(), _blobs(256), settings))
+    assert isinstance(events[-1], Finished) and events[-1].test_accuracy > 0.5
+    assert compiled_calls == [32] * (256 // 32)  # every step, and only the steps
+
+
+@needs_cuda
+def test_torch_compile_before_capture_trains() -> None:
+    events = _train_with(classifier_with_loss(), _blobs(1024), _settings(torch_compile=True))
+    assert events[0].fast_path == "cuda_graph", events[0]
+    assert isinstance(events[-1], Finished) and events[-1].test_accuracy > 0.8
