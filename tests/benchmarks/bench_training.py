@@ -160,8 +160,7 @@ def tutorial_rate(name: str, options: Options) -> float:
     torch.manual_seed(0)
     model = compile_network(doc, with_losses=True).to(device)
     optimizer = make_optimizer(model.parameters(), settings)
-    loader = DataLoader(TensorDataset(x, y), batch_size=settings.batch_size, shuffle=True,
-                        drop_last=True)
+    loader = DataLoader(TensorDataset(x, y), batch_size=settings.batch_size, shuffle=True)
     seconds = []
     for _ in range(epochs + 1):
         _sync(device)
@@ -177,8 +176,7 @@ def tutorial_rate(name: str, options: Options) -> float:
             running += loss.item()
         _sync(device)
         seconds.append(time.perf_counter() - start)
-    samples = len(loader) * settings.batch_size
-    return samples / statistics.median(seconds[1:])
+    return x.shape[0] / statistics.median(seconds[1:])
 
 
 @dataclass

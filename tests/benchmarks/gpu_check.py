@@ -6,8 +6,9 @@ order of their worth, each in its own process with its own time limit:
 
 1. the device: GPU name, torch and CUDA versions, ``nvidia-smi``;
 2. the fast path's tests, tests/train/test_loop_fast.py, and the other tests that check
-   something on a GPU (pytest is in the GPU image; pytest-qt is not, and no test run here
-   needs it);
+   something on a GPU. pytest is in the GPU machines' image (pytest-qt is not, and no test run
+   here needs Qt); where it is missing the step is recorded as skipped, saying so, and the
+   rest runs: carry pytest's wheel then (the device notes say how);
 3. the throughput benchmark at batch 128 (tests/benchmarks/bench_training.py --device cuda):
    the engine against (a) the tutorial loop and (b) the hand-written whole-step CUDA-graph
    loop, with the step-log cost; then with probes at 4 a second;
@@ -31,6 +32,7 @@ code, seconds, parsed results) and ``steps.log`` (every step's whole output).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import shlex
@@ -133,16 +135,20 @@ def _device_step(python: str) -> Step:
     return Step("device", [python, "-c", code], 60, needs_cuda=False)
 
 
-def _bench(check: Check, python: str, name: str, json_name: str, *flags: str,
-           timeout: float, needs: float) -> Step:
+def _bench(check: Check, name: str, json_name: str, *flags: str, timeout: float,
+           needs: float) -> Step:
     path = Path(check.scratch) / json_name
     device = ["--device", "cpu", "--samples", "256", "--epochs", "1"] if check.cpu else [
         "--device", "cuda"]
-    step = check.run(Step(name, [python, BENCH, *device, "--batch-size", "128",
+    step = check.run(Step(name, [sys.executable, BENCH, *device, "--batch-size", "128",
                                  "--json", str(path), *flags], timeout, needs))
     if path.exists():
         step.results = json.loads(path.read_text())
     return step
+
+
+#: The groups of steps, in the order they run; ``--only`` picks some (a rerun after a fix).
+GROUPS = ("tests", "bench", "examples", "settings", "compile")
 
 
 def main() -> int:
@@ -153,48 +159,25 @@ def main() -> int:
                         help="the whole run's time; later steps are skipped past it")
     parser.add_argument("--cpu", action="store_true",
                         help="run the steps on the CPU with tiny sizes (checks this script)")
-    parser.add_argument("--examples", nargs="*", help="train these examples only")
+    parser.add_argument("--only", nargs="+", choices=GROUPS, default=list(GROUPS),
+                        help="run these groups of steps only (the device step always runs)")
+    parser.add_argument("--tests", nargs="+", help="pytest these instead (e.g. one test)")
+    parser.add_argument("--examples", nargs="+", help="train these examples only")
     arguments = parser.parse_args()
-    python = sys.executable
     out = Path(arguments.out or tempfile.mkdtemp(prefix="gpu_check_out_"))
     out.mkdir(parents=True, exist_ok=True)
     import torch  # after argparse: --help stays quick
 
     check = Check(out, arguments.budget_s, torch.cuda.is_available(), arguments.cpu)
     check.scratch = tempfile.mkdtemp(prefix="gpu_check_")
-    device = "cpu" if arguments.cpu else "cuda"
     with open(out / "steps.log", "w", encoding="utf-8") as log:
         check.log = log
-        check.run(_device_step(python))
+        check.run(_device_step(sys.executable))
         if not arguments.cpu:
             check.run(Step("nvidia-smi", ["nvidia-smi"], 30, needs_cuda=True))
-        tests = list(CUDA_TESTS[:1]) if arguments.cpu else list(CUDA_TESTS)
-        check.run(Step("tests", [python, "-m", "pytest", *tests, "-q", "-p", "no:cacheprovider"],
-                       240, 60))
-        _bench(check, python, "bench fp32: engine, (a) tutorial, (b) graph, step-log cost",
-               "fp32.json", "--step-log-cost", timeout=150, needs=60)
-        _bench(check, python, "bench fp32 with probes 4/s", "probes.json", "--probes", "4",
-               "--no-tutorial", timeout=90, needs=40)
-        names = arguments.examples
-        if names is None:
-            names = ["perceptron"] if arguments.cpu else _examples()
-        for name in names:
-            check.last_output = ""
-            step = check.run(Step(
-                f"train {name}", [python, "-m", "netbuilder", "train", name, "--device", device,
-                                  "--epochs", "1", "--log", str(Path(check.scratch) /
-                                                                f"{name}.jsonl")],
-                90, 20))
-            step.results = _train_log(Path(check.scratch) / f"{name}.jsonl", check.last_output)
-        for flag, json_name in (("--tf32", "tf32.json"), ("--bf16", "bf16.json")):
-            _bench(check, python, f"bench {flag[2:]}", json_name, flag, "--no-tutorial",
-                   timeout=90, needs=40)
-        _bench(check, python, "bench channels-last (+bf16)", "channels_last.json",
-               "--channels-last", "--bf16", "--no-tutorial", "--models", *IMAGE_MODELS,
-               timeout=60, needs=30)
-        _bench(check, python, "bench compile: (b) with torch.compile, bf16", "compile.json",
-               "--compile", "--bf16", "--no-tutorial", "--models", "mnist_cnn",
-               timeout=300, needs=150)
+        for group in GROUPS:
+            if group in arguments.only:
+                RUNS[group](check, arguments)
     summary = {"device": check.steps[0].tail, "cuda": check.cuda, "cpu_dry_run": check.cpu,
                "budget_s": check.budget_s, "seconds": time.monotonic() - check.started,
                "steps": [asdict(step) for step in check.steps]}
@@ -203,6 +186,53 @@ def main() -> int:
     print((out / "summary.md").read_text(encoding="utf-8"))
     return 0 if all(s.status == "ok" or s.status.startswith("skipped") for s in check.steps) \
         else 1
+
+
+def _tests(check: Check, arguments: argparse.Namespace) -> None:
+    tests = arguments.tests or (list(CUDA_TESTS[:1]) if check.cpu else list(CUDA_TESTS))
+    if importlib.util.find_spec("pytest") is None:
+        check.steps.append(Step("tests", [], 0, status="skipped: no pytest here (carry its "
+                                "wheel as the device notes say)"))
+        return
+    check.run(Step("tests", [sys.executable, "-m", "pytest", *tests, "-q", "-p",
+                             "no:cacheprovider"], 270, 60))
+
+
+def _benchmarks(check: Check, _arguments: argparse.Namespace) -> None:
+    _bench(check, "bench fp32: engine, (a) tutorial, (b) graph, step-log cost", "fp32.json",
+           "--step-log-cost", timeout=150, needs=60)
+    _bench(check, "bench fp32 with probes 4/s", "probes.json", "--probes", "4",
+           "--no-tutorial", timeout=90, needs=40)
+
+
+def _train_examples(check: Check, arguments: argparse.Namespace) -> None:
+    names = arguments.examples or (["perceptron"] if check.cpu else _examples())
+    device = "cpu" if check.cpu else "cuda"
+    for name in names:
+        log = Path(check.scratch) / f"{name}.jsonl"
+        check.last_output = ""
+        step = check.run(Step(f"train {name}", [
+            sys.executable, "-m", "netbuilder", "train", name, "--device", device, "--epochs",
+            "1", "--log", str(log)], 90, 20))
+        step.results = _train_log(log, check.last_output)
+
+
+def _speed_settings(check: Check, _arguments: argparse.Namespace) -> None:
+    for flag, json_name in (("--tf32", "tf32.json"), ("--bf16", "bf16.json")):
+        _bench(check, f"bench {flag[2:]}", json_name, flag, "--no-tutorial", timeout=90,
+               needs=40)
+    _bench(check, "bench channels-last (+bf16)", "channels_last.json", "--channels-last",
+           "--bf16", "--no-tutorial", "--models", *IMAGE_MODELS, timeout=60, needs=30)
+
+
+def _compile(check: Check, _arguments: argparse.Namespace) -> None:
+    _bench(check, "bench compile: (b) and the engine with torch.compile, bf16", "compile.json",
+           "--compile", "--bf16", "--no-tutorial", "--models", "mnist_cnn", timeout=300,
+           needs=150)
+
+
+RUNS = {"tests": _tests, "bench": _benchmarks, "examples": _train_examples,
+        "settings": _speed_settings, "compile": _compile}
 
 
 def _examples() -> list[str]:

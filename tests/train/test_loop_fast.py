@@ -182,7 +182,7 @@ def test_captured_step_trains_like_eager(monkeypatch) -> None:
 @needs_cuda
 @pytest.mark.parametrize("optimizer", ["adamw", "rmsprop"])
 def test_every_capturable_optimizer_trains_like_eager(monkeypatch, optimizer: str) -> None:
-    data, settings = _blobs(512), _settings(optimizer=optimizer, weight_decay=0.01,
+    data, settings = _blobs(512), _settings(optimizer=optimizer, lr=0.002, weight_decay=0.01,
                                              grad_clip=1.0, epochs=2)
     captured = _train_with(classifier_with_loss(), data, settings)
     assert captured[0].fast_path == "cuda_graph", captured[0]
