@@ -86,11 +86,13 @@ SETTINGS: tuple[ParamSpec, ...] = (
     _setting("device", "choice", "auto", "Where to train.", choices=DEVICES),
     _setting("bf16", "bool", False, "bfloat16 autocast."),
     _setting("channels_last", "bool", False, "Channels-last memory format for images."),
+    _setting("tf32", "bool", False, "TensorFloat-32 matrix products on a GPU that has them."),
+    _setting("torch_compile", "bool", False,
+             "torch.compile the train step before capture (slow to start: long runs only)."),
 )
 
 #: Each setting's spec by name (what check_settings walks).
 _CHECKS: dict[str, ParamSpec] = {spec.name: spec for spec in SETTINGS}
-
 
 
 def setting_defaults() -> dict[str, Any]:

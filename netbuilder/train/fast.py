@@ -67,8 +67,10 @@ class CudaGraphStep:
                  y: torch.Tensor, batch: int, accumulator: torch.Tensor,
                  step_log: StepLog, grad_clip: float = 0.0) -> None:
         self.x, self.y = x, y
-        self.static_x = torch.empty((batch, *x.shape[1:]), dtype=x.dtype, device=x.device)
-        self.static_y = torch.empty((batch, *y.shape[1:]), dtype=y.dtype, device=y.device)
+        # empty_like keeps the split's memory format: channels-last images stay channels-last
+        # in the buffer that the captured convolutions read (index_select keeps out's strides).
+        self.static_x = torch.empty_like(x[:batch])
+        self.static_y = torch.empty_like(y[:batch])
         self.compute_loss = compute_loss
         self.model, self.optimizer = model, optimizer
         self.batch, self.accumulator, self.grad_clip = batch, accumulator, grad_clip
@@ -86,33 +88,38 @@ class CudaGraphStep:
         self.step_log.write(losses)
 
     def _capture(self) -> None:
-        # Warm-up really trains; snapshot first so that the run starts from the initial weights.
+        # Warm-up really trains; snapshot first so that the run starts from the initial weights,
+        # also when capture fails (the eager fallback then trains from those weights too).
         tensors = [*self.model.parameters(), *self.model.buffers()]
         snapshot = [t.detach().clone() for t in tensors]
-        self._fill(torch.arange(self.batch, device=self.x.device))
-        side = torch.cuda.Stream()
-        side.wait_stream(torch.cuda.current_stream())
-        with torch.cuda.stream(side):
-            for _ in range(WARMUP_STEPS):
-                self.optimizer.zero_grad(set_to_none=True)
+        try:
+            self._fill(torch.arange(self.batch, device=self.x.device))
+            side = torch.cuda.Stream()
+            side.wait_stream(torch.cuda.current_stream())
+            with torch.cuda.stream(side):
+                for _ in range(WARMUP_STEPS):
+                    self.optimizer.zero_grad(set_to_none=True)
+                    self._body()
+            torch.cuda.current_stream().wait_stream(side)
+            # Gradients set to None: backward inside the graph allocates them from the graph's
+            # pool and every replay overwrites them (no zero_grad needed in the captured step).
+            self.optimizer.zero_grad(set_to_none=True)
+            with torch.cuda.graph(self.graph):
                 self._body()
-        torch.cuda.current_stream().wait_stream(side)
-        # Gradients set to None: backward inside the graph allocates them from the graph's pool
-        # and every replay overwrites them (no zero_grad needed in the captured step).
-        self.optimizer.zero_grad(set_to_none=True)
-        with torch.cuda.graph(self.graph):
-            self._body()
-        with torch.no_grad():
-            for tensor, saved in zip(tensors, snapshot, strict=True):
-                tensor.copy_(saved)
-            # Zeroed moments and step counters behave as a fresh optimizer's (Adam, AdamW,
-            # RMSprop), in place so that the captured graph keeps pointing at them.
-            for state in self.optimizer.state.values():
-                for value in state.values():
-                    if isinstance(value, torch.Tensor):
-                        value.zero_()
-            self.accumulator.zero_()
-            self.step_log.rewind()  # the warm-up steps are not the run's
+        finally:
+            # In place, so that the captured graph keeps pointing at these tensors; and also
+            # after a failed capture, whose eager fallback shares the accumulator and step log.
+            with torch.no_grad():
+                for tensor, saved in zip(tensors, snapshot, strict=True):
+                    tensor.copy_(saved)
+                # Zeroed moments and step counters behave as a fresh optimizer's (Adam, AdamW,
+                # RMSprop).
+                for state in self.optimizer.state.values():
+                    for value in state.values():
+                        if isinstance(value, torch.Tensor):
+                            value.zero_()
+                self.accumulator.zero_()
+                self.step_log.rewind()  # the warm-up steps are not the run's
 
     def _fill(self, index: torch.Tensor) -> None:
         torch.index_select(self.x, 0, index, out=self.static_x)

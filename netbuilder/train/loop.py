@@ -26,6 +26,7 @@ from netbuilder.core.graph import Document
 from netbuilder.train import sync
 from netbuilder.train.checkpoint import save_checkpoint
 from netbuilder.train.control import ProbeRequest, TrainingControl
+from netbuilder.train.device import float32_matmuls
 from netbuilder.train.events import EpochEnd, Event, Failed, Metrics, Results, Started
 from netbuilder.train.failures import (
     DIVERGED_ADVICE,
@@ -94,10 +95,11 @@ def train(doc: Document, dataset: Dataset, settings: TrainingSettings | None = N
     try:
         if settings is None:
             settings = TrainingSettings.from_doc(doc)
-        run = make_run(doc, dataset, settings, network, resume, initial_weights)
-        saver = _Checkpoints(run, checkpoint, checkpoint_interval)
-        yield from _drive(run, control or TrainingControl(), saver, report_interval,
-                          probe_interval, results_interval)
+        with float32_matmuls(settings.tf32):
+            run = make_run(doc, dataset, settings, network, resume, initial_weights)
+            saver = _Checkpoints(run, checkpoint, checkpoint_interval)
+            yield from _drive(run, control or TrainingControl(), saver, report_interval,
+                              probe_interval, results_interval)
     except TrainingError as failure:
         yield Failed(failure.message, failure.advice, failure.kind)
     except torch.cuda.OutOfMemoryError as error:

@@ -54,6 +54,11 @@ class TrainingSettings:
     device: str = _DEFAULT["device"]
     bf16: bool = _DEFAULT["bf16"]
     channels_last: bool = _DEFAULT["channels_last"]
+    #: TensorFloat-32 matrix products on a GPU that has them (Ampere on); no effect on the CPU.
+    tf32: bool = _DEFAULT["tf32"]
+    #: torch.compile the train step's forward before capture: faster steps after a compile of
+    #: a minute or more at the first step, so an opt-in for long runs, never the default.
+    torch_compile: bool = _DEFAULT["torch_compile"]
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

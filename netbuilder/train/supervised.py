@@ -34,6 +34,7 @@ from netbuilder.train.run import Run, checkpoint_fit
 from netbuilder.train.settings import TrainingSettings
 from netbuilder.train.steps import (
     Evaluation,
+    ForwardFn,
     StepFn,
     eager_step,
     evaluate,
@@ -237,7 +238,7 @@ class SupervisedRun(Run):
             self.optimizers = {self.graph.name: optimizer}
             return perceptron_step(self.model, neuron, optimizer, data.x, data.y,
                                    self.accumulator, self.step_log)
-        loss = loss_only(self.forward)
+        loss = loss_only(self._step_forward())
         if reason is None:
             optimizer = make_optimizer(self.model.parameters(), settings, capturable=True,
                                        device=self.device)
@@ -245,6 +246,8 @@ class SupervisedRun(Run):
                 step = fast.CudaGraphStep(loss, self.model, optimizer, data.x, data.y,
                                           settings.batch_size, self.accumulator,
                                           self.step_log, settings.grad_clip)
+            except torch.cuda.OutOfMemoryError:
+                raise  # the eager step would not fit either: the run fails with advice
             except (RuntimeError, NotImplementedError) as error:
                 self.fallback_reason = ("capturing the step failed "
                                         f"({str(error).splitlines()[0]})")
@@ -258,6 +261,18 @@ class SupervisedRun(Run):
         self.optimizers = {self.graph.name: optimizer}
         return eager_step(loss, self.model, optimizer, data.x, data.y, self.accumulator,
                           settings.grad_clip, self.step_log)
+
+    def _step_forward(self) -> ForwardFn:
+        """The train step's forward: ``self.forward``, or with ``torch_compile`` the same over
+        the compiled model (compiled at the first step, before capture). Evaluation, probes and
+        samples keep the plain model, whose hooks and changing batch sizes compile nothing."""
+        if not self.settings.torch_compile:
+            return self.forward
+        compiled = torch.compile(self.model)  # reads .parts through to the GraphModule
+        weights = {name: float(self._loss_weight(name)) for name in self.model.parts.losses}
+        return supervised_forward(compiled, weights, self.device, self.settings.bf16,
+                                  with_parts=bool(self.part_names),
+                                  takes_target=self.recipe.takes_target)
 
     def step(self, rows: torch.Tensor) -> None:
         self.step_fn(rows)
