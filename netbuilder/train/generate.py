@@ -152,7 +152,7 @@ def text_from_weights(doc: Document, network: str | None, data: str,
     settings = GenerateSettings.from_settings(
         {"generate": {"start": prompt or vocab[:1], "length": int(length),
                       "temperature": float(temperature)}}, vocab)
-    model = compile_network(doc, name)
+    model = compile_network(doc, name).module
     load_weights(model, weights, name)
     model.eval()
     losses = [node for node in doc.network(name).nodes.values()

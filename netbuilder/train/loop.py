@@ -190,8 +190,8 @@ def _drive(run: Run, control: TrainingControl, saver: _Checkpoints,
                 if probe is not None:
                     yield probe
             if control.has_text_requests:
-                for request in control.take_text_requests():
-                    yield run.reply(request)
+                for text_request in control.take_text_requests():
+                    yield run.reply(text_request)
             if cadence is not None and control.results_wanted and cadence.due(now):
                 results = _results(run, epoch + 1, reader.step, final=False)
                 cadence.taken(now, time.perf_counter())

@@ -13,10 +13,11 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import torch
+from torch import nn
 
 from netbuilder.compile import compile_network
 from netbuilder.core.inference import analyse
@@ -268,8 +269,9 @@ class SupervisedRun(Run):
         samples keep the plain model, whose hooks and changing batch sizes compile nothing."""
         if not self.settings.torch_compile:
             return self.forward
-        compiled = torch.compile(self.model)  # reads .parts through to the GraphModule
-        weights = {name: float(self._loss_weight(name)) for name in self.model.parts.losses}
+        # torch.compile returns the module wrapped (typed as a plain callable).
+        compiled = cast(nn.Module, torch.compile(self.model))
+        weights = {name: float(self._loss_weight(name)) for name in self.parts.losses}
         return supervised_forward(compiled, weights, self.device, self.settings.bf16,
                                   with_parts=bool(self.part_names),
                                   takes_target=self.recipe.takes_target)

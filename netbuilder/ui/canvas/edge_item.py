@@ -99,7 +99,8 @@ def rounded_path(points: Sequence[Point], radius: float = CORNER_RADIUS) -> QPai
 
 def path_points(path: QPainterPath) -> list[Point]:
     """A polyline close to ``path`` (curves flattened), for hit tests."""
-    return [(p.x(), p.y()) for polygon in path.toSubpathPolygons() for p in polygon]
+    return [(polygon.at(i).x(), polygon.at(i).y()) for polygon in path.toSubpathPolygons()
+            for i in range(polygon.size())]
 
 
 def _curve_hits(curve: QPainterPath, block: Rect) -> bool:

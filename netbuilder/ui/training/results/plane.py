@@ -58,15 +58,15 @@ class PlaneView(pg.PlotWidget):
     def _colours(self, boundary: np.ndarray, classes: int) -> np.ndarray:
         """(W, H, 4) uint8 for ImageItem (which reads x first): class colours or a ramp."""
         values = np.nan_to_num(boundary.T.astype(np.float64))
-        base = np.array(QColor(theme.panel().base).getRgb()[:3], dtype=np.float64)
+        base = np.array(_rgb(theme.panel().base), dtype=np.float64)
         if classes >= 2 or _few_values(values):
             ids = np.clip(np.rint(values), 0, MAX_COLOURS - 1).astype(np.int64)
-            table = np.array([QColor(c).getRgb()[:3] for c in PALETTE], dtype=np.float64)
+            table = np.array([_rgb(c) for c in PALETTE], dtype=np.float64)
             rgb = 0.55 * base + 0.45 * table[ids]
         else:
             low, high = float(values.min()), float(values.max())
             level = (values - low) / max(high - low, 1e-9)
-            ink = np.array(QColor(PALETTE[0]).getRgb()[:3], dtype=np.float64)
+            ink = np.array(_rgb(PALETTE[0]), dtype=np.float64)
             rgb = base + (ink - base) * (0.15 + 0.6 * level[..., None])
         alpha = np.full((*values.shape, 1), 255.0)
         return np.concatenate([rgb, alpha], axis=-1).astype(np.uint8)
@@ -84,3 +84,9 @@ def _few_values(values: np.ndarray) -> bool:
     """Whether the answers are class ids (a perceptron's 0/1, a sign's -1/+1)."""
     unique = np.unique(values)
     return unique.size <= 2 and bool(np.all(np.isin(unique, (-1.0, 0.0, 1.0))))
+
+
+def _rgb(colour: str) -> tuple[int, int, int]:
+    """A colour's red, green and blue, 0-255."""
+    value = QColor(colour)
+    return value.red(), value.green(), value.blue()
