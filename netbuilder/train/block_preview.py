@@ -127,8 +127,8 @@ def probe_thumbnails(doc: Document, activations: Mapping[str, Any]
     """Thumbnails from a training probe's activations (block name -> first sample's output).
 
     A name is matched to the block of that name in each network whose inferred output has
-    the activation's shape (a probe may cut a large output along its first axis), so a
-    GAN's two networks never take each other's blocks. Runs numpy only.
+    the activation's shape (or its first rows: a probe cuts a large output along its first
+    axis), so a GAN's two networks never take each other's blocks. Runs numpy only.
     """
     found: dict[str, dict[str, Thumbnail]] = {}
     for name, graph in doc.graphs.items():
@@ -141,13 +141,18 @@ def probe_thumbnails(doc: Document, activations: Mapping[str, Any]
                 continue
             info = analysis.nodes.get(node.id)
             outputs = list(info.outputs.values()) if info is not None else []
-            shape = tuple(np.shape(values))
-            if not outputs or tuple(outputs[0].shape)[1:] != shape[1:]:
+            if not outputs or not _fits(tuple(np.shape(values)), tuple(outputs[0].shape)):
                 continue
             thumb = thumbnail(values)
             if thumb is not None:
                 found.setdefault(name, {})[node.id] = thumb
     return found
+
+
+def _fits(shape: tuple[int, ...], expected: tuple[int, ...]) -> bool:
+    """A probe's array is the block's output: the whole of it, or its first rows."""
+    return shape == expected or (len(shape) >= 2 and len(shape) == len(expected)
+                                 and shape[1:] == expected[1:] and shape[0] < expected[0])
 
 
 @dataclass(frozen=True)

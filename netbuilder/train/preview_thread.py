@@ -27,6 +27,10 @@ from netbuilder.train.block_preview import BlockPreviewer, Thumbnail
 
 #: How long :meth:`PreviewThread.shutdown` waits for a run to give up.
 JOIN_TIMEOUT_S = 2.0
+#: The thread ends after this long without a request (the next one starts a new thread; the
+#: loaded sample and the built blocks stay): a window dropped without closing leaves nothing
+#: running for long.
+IDLE_EXIT_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -45,7 +49,7 @@ class PreviewOutcome:
 
 
 class PreviewThread:
-    """A worker thread, started by the first request, that runs :class:`BlockPreviewer`.
+    """A worker thread, started by a request, that runs :class:`BlockPreviewer`.
 
     Attributes:
         runs: previews computed to the end so far (tests read it).
@@ -60,6 +64,7 @@ class PreviewThread:
         self._working = False  # the thread runs a request
         self._cancelled = False  # cancel() was called during that run
         self.runs = 0
+        self._previewer = BlockPreviewer()
 
     @property
     def busy(self) -> bool:
@@ -109,18 +114,18 @@ class PreviewThread:
 
     def _loop(self) -> None:
         single_threaded_kernels()
-        previewer = BlockPreviewer()
         while True:
             with self._wake:
-                while self._pending is None and not self._closing:
-                    self._wake.wait()
-                if self._closing:
+                if self._pending is None and not self._closing:
+                    self._wake.wait(IDLE_EXIT_S)
+                if self._closing or self._pending is None:
+                    self._thread = None  # idle: the next request starts a new thread
                     return
                 assert self._pending is not None
                 (generation, text), self._pending = self._pending, None
                 self._working, self._cancelled = True, False
             try:
-                outcome = self._run(previewer, generation, text)
+                outcome = self._run(self._previewer, generation, text)
             finally:
                 with self._wake:
                     self._working = False

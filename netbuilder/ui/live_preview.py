@@ -60,6 +60,8 @@ class LivePreview(QObject):
         self.generation = 0
         self._last_probe: object = None
         self._asked_probes = False
+        #: Why the latest preview has no thumbnails (the data set failed to load), or None.
+        self.last_error: str | None = None
         self._poll = QTimer(self)
         self._poll.setInterval(POLL_MS)
         self._poll.timeout.connect(self._collect)
@@ -142,8 +144,8 @@ class LivePreview(QObject):
         if not outcomes or not self.enabled:
             return
         outcome = outcomes[-1]
-        if outcome.error is not None and self.editor is not None:
-            self.editor.show_status(f"Block previews: {outcome.error}", error=True)
+        # A data set that fails to load is the Training dock's to report (in Problems).
+        self.last_error = outcome.error
         self._show(outcome.thumbnails, replace=True)
         self.applied.emit(outcome.generation)
 
