@@ -5,7 +5,8 @@ through every network block by block (eagerly, in eval mode, without gradients) 
 per network and node, a :class:`Thumbnail`: a few float32 values already cut down to what a
 thumbnail on a block can show. It keeps the loaded sample and the built blocks between calls,
 so an edit rebuilds only the blocks it changed and the others keep their weights (their
-thumbnails do not flicker). One previewer serves one thread.
+thumbnails do not flicker). Blocks start from the document's trained weights where it has
+some and they still fit, else from a fresh initialisation. One previewer serves one thread.
 
 Blocks that shape inference marks as broken, and every block downstream of one, get no
 thumbnail; neither do blocks that fail when run. A network whose Input does not take the data
@@ -19,15 +20,18 @@ and during training. Nothing here imports Qt; only numpy arrays leave a previewe
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 
+from netbuilder.compile.weights import WEIGHTS_FORMAT, read_torch_file
 from netbuilder.core.errors import NetbuilderError
 from netbuilder.core.flatten import PASS_IN, PASS_OUT, FlatGraph
 from netbuilder.core.graph import GROUP, Document
@@ -176,16 +180,22 @@ class BlockPreviewer:
         self._sample: Sample | None = None
         self._modules: dict[tuple[object, ...], nn.Module] = {}
         self._shapes = ShapeCache()
+        self._weights_key: tuple[object, ...] | None = None
+        self._weights: dict[str, _Weights] = {}
         self._lock = threading.Lock()  # one run at a time, whoever calls
 
-    def run(self, doc: Document, stop: Callable[[], bool] | None = None
-            ) -> dict[str, dict[str, Thumbnail]] | None:
+    def run(self, doc: Document, stop: Callable[[], bool] | None = None,
+            weights: str | None = None) -> dict[str, dict[str, Thumbnail]] | None:
         """Thumbnails per network name and node id; empty without a data set.
 
         Args:
             doc: the document (a snapshot: it must not change while this runs).
             stop: asked between blocks; when it says True the run gives up and returns None
                 (a newer edit superseded this one).
+            weights: the document's trained weights (a weights file): each block whose
+                tensors in it still fit takes them, so that after training the thumbnails
+                show what the trained network computes; edited blocks start fresh. A file
+                that cannot be read is ignored.
 
         Raises:
             NetbuilderError: the data set cannot be loaded (its message says why).
@@ -198,6 +208,7 @@ class BlockPreviewer:
             if not settings.dataset:
                 return {}
             sample = self._load_sample(doc, settings)
+            trained = self._load_weights(weights, doc)
             kept: dict[tuple[object, ...], nn.Module] = {}
             found: dict[str, dict[str, Thumbnail]] = {}
             with torch.no_grad():
@@ -206,13 +217,27 @@ class BlockPreviewer:
                         continue
                     analysis = analyse(doc, graph, self._shapes)
                     thumbs = _NetworkRun(doc, analysis, sample, self._modules, kept,
-                                         stop).run()
+                                         stop, trained.get(name)).run()
                     if thumbs is None:
                         return None
                     if thumbs:
                         found[name] = thumbs
             self._modules = kept
             return found
+
+    def _load_weights(self, path: str | None, doc: Document) -> dict[str, _Weights]:
+        """Each network's trained tensors from ``path`` (cached while the file is unchanged)."""
+        if path is None:
+            return {}
+        try:
+            stat = os.stat(path)
+            key: tuple[object, ...] = (path, stat.st_mtime_ns, stat.st_size)
+            if key != self._weights_key:
+                self._weights = _Weights.read(Path(path), list(doc.networks))
+                self._weights_key = key
+        except (OSError, NetbuilderError):
+            self._weights, self._weights_key = {}, None
+        return self._weights
 
     def _load_sample(self, doc: Document, settings: TrainingSettings) -> Sample:
         network = settings.recipe_spec.data_network(doc, settings.extra, None) \
@@ -238,9 +263,10 @@ class _NetworkRun:
     def __init__(self, doc: Document, analysis: Analysis, sample: Sample,
                  built: dict[tuple[object, ...], nn.Module],
                  kept: dict[tuple[object, ...], nn.Module],
-                 stop: Callable[[], bool] | None = None) -> None:
+                 stop: Callable[[], bool] | None = None, trained: _Weights | None = None
+                 ) -> None:
         self.doc, self.analysis, self.sample = doc, analysis, sample
-        self.stop = stop
+        self.stop, self.trained = stop, trained
         self.built, self.kept = built, kept
         self.values: dict[tuple[str, str], torch.Tensor] = {}
         self.noise = torch.Generator().manual_seed(NOISE_SEED)
@@ -319,10 +345,13 @@ class _NetworkRun:
         key = (self.analysis.graph, flat_id, node.type,
                json.dumps(dict(node.params), sort_keys=True, default=str),
                tuple(sorted((port, tuple(s.shape), s.dtype)
-                            for port, s in info.inputs.items())))
+                            for port, s in info.inputs.items())),
+               self.trained.identity if self.trained is not None else None)
         module = self.built.get(key) or self.kept.get(key)
         if module is None:
             module = spec.build(node.params, info.inputs)
+            if self.trained is not None:
+                self.trained.load_into(module, node.path)
             module.eval()
         self.kept[key] = module
         return module
@@ -340,6 +369,37 @@ class _NetworkRun:
         if dtype.is_floating_point:
             return torch.randn(shape, generator=self.noise, dtype=dtype)
         return torch.zeros(shape, dtype=dtype)
+
+
+class _Weights:
+    """One network's trained tensors, handed to the blocks they still fit."""
+
+    def __init__(self, state: Mapping[str, torch.Tensor], identity: object) -> None:
+        self.state, self.identity = state, identity
+
+    @classmethod
+    def read(cls, path: Path, networks: list[str]) -> dict[str, _Weights]:
+        """The networks' tensors in a weights file (a plain state dict: the only network's)."""
+        data = read_torch_file(path, "weights file")
+        if isinstance(data, dict) and data.get("format") == WEIGHTS_FORMAT:
+            states = data.get("networks", {})
+        elif isinstance(data, dict) and len(networks) == 1:
+            states = {networks[0]: data}
+        else:
+            return {}
+        identity = (str(path), os.stat(path).st_mtime_ns)
+        return {name: cls(state, identity) for name, state in states.items()
+                if isinstance(state, dict)}
+
+    def load_into(self, module: nn.Module, path: str) -> None:
+        """Gives ``module`` (block ``path``) its trained tensors when all of them fit."""
+        prefix = path + "."
+        given = {key[len(prefix):]: value for key, value in self.state.items()
+                 if key.startswith(prefix)}
+        expected = module.state_dict()
+        if given and given.keys() == expected.keys() and all(
+                getattr(given[k], "shape", None) == v.shape for k, v in expected.items()):
+            module.load_state_dict(given)
 
 
 def _thumbnail_of(value: torch.Tensor, image: bool = False) -> Thumbnail | None:

@@ -57,7 +57,7 @@ class PreviewThread:
 
     def __init__(self) -> None:
         self._wake = threading.Condition()
-        self._pending: tuple[int, str] | None = None
+        self._pending: tuple[int, str, str | None] | None = None
         self._outcomes: list[PreviewOutcome] = []
         self._closing = False
         self._thread: threading.Thread | None = None
@@ -72,12 +72,13 @@ class PreviewThread:
         with self._wake:
             return self._pending is not None or self._working
 
-    def request(self, generation: int, doc_text: str) -> None:
-        """Previews the document ``doc_text`` (its .nbg text) as request ``generation``."""
+    def request(self, generation: int, doc_text: str, weights: str | None = None) -> None:
+        """Previews the document ``doc_text`` (its .nbg text) as request ``generation``,
+        with the trained ``weights`` file where it fits (see :class:`BlockPreviewer`)."""
         with self._wake:
             if self._closing:
                 return
-            self._pending = (generation, doc_text)
+            self._pending = (generation, doc_text, weights)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._loop, name="netbuilder-preview",
                                                 daemon=True)
@@ -122,10 +123,10 @@ class PreviewThread:
                     self._thread = None  # idle: the next request starts a new thread
                     return
                 assert self._pending is not None
-                (generation, text), self._pending = self._pending, None
+                (generation, text, weights), self._pending = self._pending, None
                 self._working, self._cancelled = True, False
             try:
-                outcome = self._run(self._previewer, generation, text)
+                outcome = self._run(generation, text, weights)
             finally:
                 with self._wake:
                     self._working = False
@@ -134,11 +135,10 @@ class PreviewThread:
                     self._outcomes.append(outcome)
                     self.runs += 1
 
-    def _run(self, previewer: BlockPreviewer, generation: int, text: str
-             ) -> PreviewOutcome | None:
+    def _run(self, generation: int, text: str, weights: str | None) -> PreviewOutcome | None:
         try:
             doc = netbuilder.loads(text, "the edited graph")
-            thumbnails = previewer.run(doc, stop=self._superseded)
+            thumbnails = self._previewer.run(doc, stop=self._superseded, weights=weights)
         except NetbuilderError as error:
             return PreviewOutcome(generation, error=str(error))
         except Exception as error:  # a bug: say so, keep the thread for the next edit

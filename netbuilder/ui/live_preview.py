@@ -10,8 +10,10 @@ computes never lets the older result reach the screen. Blocks with errors, and e
 downstream of one, get none.
 
 While the document trains, the thumbnails follow the run's probes instead (the latest Probe's
-activations, matched to blocks by name), and no preview runs beside the training. View ▸ Block
-Previews turns the whole feature off; the choice is remembered.
+activations, matched to blocks by name), and no preview runs beside the training. Previews use
+the document's trained weights where they fit (the last run's, or a loaded file), so after a
+run the blocks show what the trained network computes. View ▸ Block Previews turns the whole
+feature off; the choice is remembered.
 """
 
 from __future__ import annotations
@@ -33,9 +35,11 @@ from netbuilder.ui.document import DocumentWidget
 SETTINGS_KEY = "view/block_previews"
 #: How often the GUI looks for a finished preview while one is awaited.
 POLL_MS = 10
-#: Seconds between training probes asked for when no other view asked for them: the
-#: thumbnails need no more than one a second, and each probe costs the run some throughput.
-PROBE_INTERVAL_S = 1.0
+#: Seconds between training probes asked for when no other view asked for them. A probe
+#: costs the run throughput in proportion to how often it comes (every 0.5 s cost the dock
+#: about 8% on two CPU cores, see TrainingSession.probe_interval); thumbnails that change
+#: every two seconds are enough to watch features form, at about a quarter of that.
+PROBE_INTERVAL_S = 2.0
 
 
 class LivePreview(QObject):
@@ -79,6 +83,7 @@ class LivePreview(QObject):
         if self.session is not None:
             with contextlib.suppress(RuntimeError, TypeError):
                 self.session.updated.disconnect(self._session_updated)
+                self.session.run_ended.disconnect(self._run_ended)
         self.editor, self.session = editor, session
         self._last_probe = None
         if editor is not None:
@@ -86,6 +91,7 @@ class LivePreview(QObject):
             editor.doc.events.connect("settings_changed", self._settings_changed)
         if session is not None:
             session.updated.connect(self._session_updated)
+            session.run_ended.connect(self._run_ended)
         self._ask_probes()
         self.refresh()
 
@@ -121,13 +127,22 @@ class LivePreview(QObject):
             self.worker.cancel()
             self._show({}, replace=True)
             return
-        self.worker.request(self.generation, fileformat.dumps(editor.doc))
+        weights = str(editor.weights) if editor.weights is not None else None
+        self.worker.request(self.generation, fileformat.dumps(editor.doc), weights)
         self._poll.start()
+
+    @property
+    def polling(self) -> bool:
+        """A preview was asked for and its outcome not yet collected."""
+        return self._poll.isActive()
 
     def shutdown(self) -> None:
         """Stops the preview thread (the window closes)."""
         self._poll.stop()
         self.worker.shutdown()
+
+    def _run_ended(self, _files: object = None) -> None:
+        self.refresh()  # the run's weights are the document's now: show what they compute
 
     def _settings_changed(self, **_: object) -> None:
         self.refresh()  # the data set may have changed

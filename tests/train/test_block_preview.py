@@ -5,12 +5,15 @@ from __future__ import annotations
 import ctypes
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
 import netbuilder
+from netbuilder.compile.builder import compile_network
+from netbuilder.compile.weights import weights_dict
 from netbuilder.core import fileformat
 from netbuilder.core.commands import SetParams
 from netbuilder.core.graph import Document
@@ -92,6 +95,28 @@ def test_an_edit_rebuilds_only_the_blocks_it_changed() -> None:
     np.testing.assert_array_equal(after["conv2"].values, before["conv2"].values)
     assert after["hidden"].shape == (64,)
     assert not np.array_equal(after["classes"].values, before["classes"].values)
+
+
+def test_trained_weights_are_used_by_the_blocks_they_still_fit(tmp_path: Path) -> None:
+    doc = cnn()
+    model = compile_network(doc)
+    torch.nn.init.constant_(model.get_submodule("conv1").weight, 0.5)
+    weights = tmp_path / "cnn.pt"
+    torch.save(weights_dict({"model": model}), weights)
+    previewer = BlockPreviewer()
+    shown = by_name(doc, previewer.run(doc, weights=str(weights)))
+    data = load_dataset("digits", input_shape=(1, 28, 28), seed=0)
+    split = data.val if data.val is not None and len(data.val) else data.test
+    with torch.no_grad():
+        reference = model.get_submodule("conv1")(split.x[:1])[0].numpy()
+    expected = thumbnail(reference)
+    assert expected is not None
+    np.testing.assert_allclose(shown["conv1"].values, expected.values, rtol=1e-5, atol=1e-6)
+
+    SetParams("model", node_id(doc, "conv1"), {"filters": 16}).redo(doc)
+    edited = by_name(doc, previewer.run(doc, weights=str(weights)))
+    assert edited["conv1"].shape == (16, 26, 26), "an edited block starts fresh"
+    assert previewer.run(doc, weights=str(tmp_path / "missing.pt")) is not None
 
 
 def test_nothing_runs_without_a_data_set() -> None:

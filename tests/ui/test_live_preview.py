@@ -14,13 +14,14 @@ from netbuilder.core.builder import GraphBuilder
 from netbuilder.core.commands import SetParams
 from netbuilder.core.graph import Document
 from netbuilder.resources import example_path
-from netbuilder.train.block_preview import BlockPreviewer
+from netbuilder.train.block_preview import BlockPreviewer, thumbnail
 from netbuilder.train.events import Probe
 from netbuilder.train.record import RunRecord
 from netbuilder.ui.canvas.thumbnail_item import ThumbnailItem
 from netbuilder.ui.document import DocumentWidget
 from netbuilder.ui.live_preview import PROBE_INTERVAL_S, LivePreview
 from netbuilder.ui.main_window import MainWindow
+from tests.ui.test_training_dock import finished, moons_document, ready
 
 WAIT_MS = 20_000
 
@@ -86,15 +87,16 @@ def test_an_edit_made_while_a_preview_computes_never_leaves_the_older_result_on_
     original = BlockPreviewer.run
     calls: list[int] = []
 
-    def held_run(self: BlockPreviewer, doc: Document, stop: Any = None) -> Any:
+    def held_run(self: BlockPreviewer, doc: Document, stop: Any = None,
+                 weights: str | None = None) -> Any:
         calls.append(1)
         if len(calls) == 1:
             entered.set()
             release.wait(10)
             # Ignores ``stop``: the older preview finishes, and the canvas must drop it.
-            return original(self, doc)
+            return original(self, doc, None, weights)
         second.wait(10)  # the canvas gets time to take the older result first
-        return original(self, doc, stop)
+        return original(self, doc, stop, weights)
 
     monkeypatch.setattr(BlockPreviewer, "run", held_run)
     shown: list[tuple[int, ...] | None] = []
@@ -184,3 +186,42 @@ def test_during_training_the_thumbnails_follow_the_runs_probes(
 
     window.actions_by_name["block_previews"].trigger()
     assert session.probe_interval is None, "off: the run is not asked for probes"
+
+
+def test_a_run_puts_its_probes_on_the_blocks_then_its_trained_weights(
+        qtbot: Any, window: MainWindow) -> None:
+    dock = ready(qtbot, window, moons_document(epochs=2))
+    editor = window.current_editor
+    assert editor is not None
+    qtbot.waitUntil(lambda: badge(editor, "hidden") is not None, timeout=WAIT_MS)
+    runs_before = window.previews.worker.runs
+    session = dock.session
+    from_probes: list[bool] = []
+    runs_during: list[int] = []
+
+    def compare() -> None:  # after the preview's own slot: what the canvas shows now
+        runs_during.append(window.previews.worker.runs)
+        probe = session.record.probe if session.record is not None else None
+        shown = badge(editor, "hidden")
+        if probe is not None and shown is not None and shown.thumbnail is not None:
+            expected = thumbnail(probe.activations["hidden"])
+            from_probes.append(expected is not None and np.array_equal(
+                shown.thumbnail.values, expected.values))
+
+    session.updated.connect(compare)
+    assert dock.start()
+    qtbot.waitUntil(lambda: finished(dock), timeout=60_000)
+    assert from_probes and all(from_probes), "the probe's activations were on the block"
+    assert set(runs_during) == {runs_before}, "no preview beside the training"
+
+    # The run's weights are the document's now: the next preview shows what they compute.
+    assert editor.weights is not None
+    expected = BlockPreviewer().run(editor.doc, weights=str(editor.weights))
+    assert expected is not None
+    node = item(editor, "hidden").node.id
+    qtbot.waitUntil(lambda: window.previews.worker.runs > runs_before
+                    and not window.previews.worker.busy, timeout=WAIT_MS)
+    QApplication.processEvents()
+    qtbot.waitUntil(lambda: badge(editor, "hidden") is not None and np.array_equal(
+        badge(editor, "hidden").thumbnail.values, expected["model"][node].values),
+        timeout=WAIT_MS)
