@@ -126,19 +126,26 @@ def _binned(array: np.ndarray, limits: tuple[int, ...]) -> np.ndarray:
     return array
 
 
-def probe_thumbnails(doc: Document, activations: Mapping[str, Any]
+def probe_thumbnails(doc: Document, activations: Mapping[str, Any],
+                     analyses: Mapping[str, Analysis] | None = None
                      ) -> dict[str, dict[str, Thumbnail]]:
     """Thumbnails from a training probe's activations (block name -> first sample's output).
 
     A name is matched to the block of that name in each network whose inferred output has
     the activation's shape (or its first rows: a probe cuts a large output along its first
     axis), so a GAN's two networks never take each other's blocks. Runs numpy only.
+
+    Args:
+        doc: the document.
+        activations: the probe's.
+        analyses: shape inference results per network, when the caller has them already
+            (the editor does); missing ones are computed.
     """
     found: dict[str, dict[str, Thumbnail]] = {}
     for name, graph in doc.graphs.items():
         if graph.kind == GROUP:
             continue
-        analysis = analyse(doc, graph)
+        analysis = (analyses or {}).get(name) or analyse(doc, graph)
         for node in graph.nodes.values():
             values = activations.get(node.name)
             if values is None:

@@ -87,6 +87,12 @@ def thumbnail_images(thumb: Thumbnail) -> list[QImage]:
     return [_coloured(values, low, high)]
 
 
+def _same(new: Thumbnail, old: Thumbnail | None) -> bool:
+    return old is not None and (new is old or (
+        new.kind == old.kind and new.shape == old.shape and new.low == old.low
+        and new.high == old.high and np.array_equal(new.values, old.values)))
+
+
 class ThumbnailItem(QGraphicsItem):
     """The badge under one block; :func:`show_thumbnail` creates, updates and removes it."""
 
@@ -100,7 +106,9 @@ class ThumbnailItem(QGraphicsItem):
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
     def set_thumbnail(self, thumb: Thumbnail) -> None:
-        if thumb is self.thumbnail:
+        """Shows ``thumb``; the same values again cost nothing (an edit changes only the
+        blocks downstream of it, and every block gets the new preview)."""
+        if _same(thumb, self.thumbnail):
             return
         self.thumbnail = thumb
         self.images = thumbnail_images(thumb)
