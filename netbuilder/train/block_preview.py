@@ -36,7 +36,6 @@ from netbuilder.core.errors import NetbuilderError
 from netbuilder.core.flatten import PASS_IN, PASS_OUT, FlatGraph
 from netbuilder.core.graph import GROUP, Document
 from netbuilder.core.inference import PASS_THROUGH_ROLES, Analysis, ShapeCache, analyse
-from netbuilder.train import readiness
 from netbuilder.train.data import load_dataset
 from netbuilder.train.settings import SettingsError, TrainingSettings
 
@@ -95,8 +94,9 @@ def thumbnail(values: np.ndarray, *, image: bool = False) -> Thumbnail | None:
     if array.ndim == 0 or array.size == 0:
         return None
     shape = tuple(int(d) for d in array.shape)
-    array = np.nan_to_num(array.astype(np.float32, copy=False), nan=0.0, posinf=0.0,
-                          neginf=0.0)
+    array = array.astype(np.float32, copy=False)
+    if not np.isfinite(array).all():  # rare: the check is ten times cheaper than the fix
+        array = np.nan_to_num(array, nan=0.0, posinf=0.0, neginf=0.0)
     if array.ndim == 1:
         kind, kept = "strip", _binned(array, (MAX_COLUMNS,))
     elif array.ndim == 2:
@@ -246,11 +246,22 @@ class BlockPreviewer:
             self._weights, self._weights_key = {}, None
         return self._weights
 
+    def _input_shape(self, doc: Document, network: str) -> tuple[int, ...] | None:
+        """The shape of the network's first Input (what the data are shaped to, as training
+        does: ``readiness.input_shape``, with this previewer's shape cache)."""
+        graph = doc.network(network)
+        analysis = analyse(doc, graph, self._shapes)
+        for node in graph.nodes.values():
+            if node.type == "input":
+                spec = analysis.output_spec(node.id, "y")
+                return None if spec is None else tuple(spec.shape)
+        return None
+
     def _load_sample(self, doc: Document, settings: TrainingSettings) -> Sample:
         network = settings.recipe_spec.data_network(doc, settings.extra, None) \
             if doc.networks else None
         try:
-            shape = readiness.input_shape(doc, network) if network else None
+            shape = self._input_shape(doc, network) if network else None
         except NetbuilderError:
             shape = None
         key = (settings.dataset, shape, settings.seed)

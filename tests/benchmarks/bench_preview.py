@@ -15,6 +15,12 @@ the preview thread's run and the GUI's poll. Target: within 300 ms on the CPU.
 Then ``--endurance-edits`` more edits without pause between them (each replacing the one
 before: most previews are superseded) and the process's resident memory before and after:
 built blocks and thumbnails are latest-only, so it should stay flat.
+
+Last, the GUI thread's own share on a large graph: a residual MLP of ``--big-nodes`` blocks
+(tests/benchmarks/bench_graph_core.py's, 10 wide, on regression_rows), edited at its first
+dense block (every thumbnail downstream changes) and at its last; the time spent in the
+preview's GUI slots per edit (the snapshot handed to the thread; the thumbnails put on the
+blocks) and the edit-to-thumbnails latency.
 """
 
 from __future__ import annotations
@@ -65,6 +71,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--edits", type=int, default=40)
     parser.add_argument("--endurance-edits", type=int, default=300)
+    parser.add_argument("--big-nodes", type=int, default=1000)
+    parser.add_argument("--big-edits", type=int, default=10)
     args = parser.parse_args()
 
     app = QApplication.instance() or QApplication([])
@@ -129,9 +137,58 @@ def main() -> None:
     print(f"memory over {args.endurance_edits + 150} rapid edits: {before:.0f} MB -> "
           f"{after:.0f} MB ({after - before:+.1f} MB); previews run to the end: "
           f"{previews.worker.runs}")
+    bench_big_graph(window, args.big_nodes, args.big_edits)
     for open_editor in window.editors():
         open_editor.undo_stack.setClean()
     window.close()
+
+
+def bench_big_graph(window: MainWindow, nodes: int, edits: int) -> None:
+    from netbuilder.ui import live_preview
+    from tests.benchmarks.bench_graph_core import residual_mlp
+
+    previews = window.previews
+    spent: dict[str, list[float]] = {"snapshot": [], "show": []}
+
+    def timed(function: Callable[..., object], bucket: list[float]) -> Callable[..., object]:
+        def run(*args: object, **kwargs: object) -> object:
+            start = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                bucket.append(1000 * (time.perf_counter() - start))
+        return run
+
+    # The GUI thread's two costs: the snapshot in refresh(), the thumbnails in _collect().
+    live_preview.snapshot = timed(  # type: ignore[assignment]
+        live_preview.snapshot, spent["snapshot"])
+    previews._show = timed(previews._show, spent["show"])  # type: ignore[method-assign]
+    doc = residual_mlp(nodes, width=10)
+    doc.training.update({"recipe": "regression", "dataset": "regression_rows"})
+    editor = window.add_document(doc, title="big")
+    applied: list[float] = []
+    previews.applied.connect(lambda _generation: applied.append(time.perf_counter()))
+    items = editor.scene("model").node_items
+    dense = [n.id for n in editor.doc.graph("model").nodes.values() if n.type == "dense"]
+    assert _spin(120, lambda: items[dense[-1]].thumbnail is not None), "no thumbnails"
+    shown = sum(1 for item in items.values() if item.thumbnail is not None)
+    for where, node in (("first dense", dense[0]), ("last dense", dense[-1])):
+        for bucket in spent.values():
+            bucket.clear()
+        latencies = []
+        for index in range(edits):
+            _spin(0.05, lambda: False)
+            applied.clear()
+            start = time.perf_counter()
+            editor.push(SetParams("model", node, {"activation": "relu" if index % 2 == 0
+                                                  else "linear"}))
+            assert _spin(30, lambda: bool(applied) and not previews.worker.busy)
+            latencies.append(1000 * (applied[-1] - start))
+        print(f"{nodes}-block graph, {shown} thumbnails, edits of the {where}: edit -> "
+              f"thumbnails median {statistics.median(latencies):.0f} ms; GUI thread per edit: "
+              f"snapshot {statistics.median(spent['snapshot']):.1f} ms, thumbnails set "
+              f"{statistics.median(spent['show']):.1f} ms")
+    editor.undo_stack.setClean()
 
 
 if __name__ == "__main__":

@@ -7,8 +7,9 @@ of the way of the wires, which leave a block from its sides. What it draws comes
 values, a heat map of a sequence, or the sample itself on an Input. All maps of one block
 share one colour scale (the block's smallest to largest value), so that they compare.
 
-The images are made once per new thumbnail; painting only scales them (nearest neighbour:
-an activation's pixels stay visible as pixels).
+The images are made once per new thumbnail, at its first paint (so only badges on screen
+cost anything, and none below the zoom where blocks turn into plain boxes); painting only
+scales them (nearest neighbour: an activation's pixels stay visible as pixels).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
 from netbuilder.train.block_preview import Thumbnail
 from netbuilder.ui import theme
-from netbuilder.ui.canvas.geometry import NODE_WIDTH
+from netbuilder.ui.canvas.geometry import NODE_WIDTH, SIMPLE_BELOW_ZOOM
 
 #: The badge's height and its gap to the block above it, in scene units.
 BADGE_HEIGHT = 34.0
@@ -111,7 +112,7 @@ class ThumbnailItem(QGraphicsItem):
         if _same(thumb, self.thumbnail):
             return
         self.thumbnail = thumb
-        self.images = thumbnail_images(thumb)
+        self.images = []  # made at the next paint: only badges on screen cost anything
         self.setToolTip(f"Output on a sample: {thumb.describe()}")
         self.update()
 
@@ -124,6 +125,10 @@ class ThumbnailItem(QGraphicsItem):
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
               widget: object = None) -> None:
+        if option.levelOfDetailFromTransform(painter.worldTransform()) < SIMPLE_BELOW_ZOOM:
+            return  # far out the blocks are boxes with a title: a badge would be a smudge
+        if self.thumbnail is not None and not self.images:
+            self.images = thumbnail_images(self.thumbnail)
         colours = theme.current()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(QPen(colours.node_border, 1.0))
