@@ -152,7 +152,7 @@ def probe_thumbnails(doc: Document, activations: Mapping[str, Any],
                 continue
             info = analysis.nodes.get(node.id)
             outputs = list(info.outputs.values()) if info is not None else []
-            if not outputs or not _fits(tuple(np.shape(values)), tuple(outputs[0].shape)):
+            if not outputs or not output_fits(tuple(np.shape(values)), tuple(outputs[0].shape)):
                 continue
             thumb = thumbnail(values)
             if thumb is not None:
@@ -160,8 +160,9 @@ def probe_thumbnails(doc: Document, activations: Mapping[str, Any],
     return found
 
 
-def _fits(shape: tuple[int, ...], expected: tuple[int, ...]) -> bool:
-    """A probe's array is the block's output: the whole of it, or its first rows."""
+def output_fits(shape: tuple[int, ...], expected: tuple[int, ...]) -> bool:
+    """An array of ``shape`` can be a block's output of shape ``expected``: the whole of it,
+    or its first rows (as a probe keeps of a large output)."""
     return shape == expected or (len(shape) >= 2 and len(shape) == len(expected)
                                  and shape[1:] == expected[1:] and shape[0] < expected[0])
 

@@ -7,7 +7,9 @@ through the graph and a GUI timer, running only while a preview is awaited, puts
 thumbnails on the blocks (:mod:`netbuilder.ui.canvas.thumbnail_item`). Each request has a
 number and only the latest one's thumbnails are shown, so an edit made while a preview
 computes never lets the older result reach the screen. Blocks with errors, and every block
-downstream of one, get none.
+downstream of one, get none: their thumbnails go as soon as the shape check has marked them,
+and so do thumbnails whose shape the block no longer has (also while training, when only the
+probes bring new ones).
 
 While the document trains, the thumbnails follow the run's probes instead (the latest Probe's
 activations, matched to blocks by name), and no preview runs beside the training. Previews use
@@ -27,7 +29,7 @@ from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 from netbuilder.core import fileformat
 from netbuilder.core.graph import Document
 from netbuilder.core.training import SettingsError
-from netbuilder.train.block_preview import Thumbnail, probe_thumbnails
+from netbuilder.train.block_preview import Thumbnail, output_fits, probe_thumbnails
 from netbuilder.train.preview_thread import PreviewThread
 from netbuilder.train.settings import TrainingSettings
 from netbuilder.ui.canvas.thumbnail_item import show_thumbnail
@@ -118,8 +120,11 @@ class LivePreview(QObject):
         if not self.enabled:
             self._show({}, replace=True)  # a document shown again after the toggle
             return
-        if editor is None or self._training():
+        if editor is None:
             return
+        self._drop_outdated()
+        if self._training():
+            return  # the run's probes bring the thumbnails (see _session_updated)
         self.generation += 1
         try:
             dataset = TrainingSettings.from_doc(editor.doc).dataset
@@ -176,6 +181,26 @@ class LivePreview(QObject):
         self._last_probe = probe
         self._show(probe_thumbnails(self.editor.doc, probe.activations,
                                     self.editor.analyses()), replace=False)
+
+    def _drop_outdated(self) -> None:
+        """Takes the thumbnails off blocks that now have an error, no shape (downstream of
+        an error) or another shape than the thumbnail shows, at once: a preview or a probe
+        brings the rest later, and the canvas never shows an output the graph cannot make."""
+        editor = self.editor
+        if editor is None:
+            return
+        for name in editor.graphs():
+            scene = editor.scene(name)
+            if scene is None:
+                continue
+            for item in scene.node_items.values():
+                badge = item.thumbnail
+                if badge is None or badge.thumbnail is None:
+                    continue
+                outputs = list(item.info.outputs.values()) if item.info is not None else []
+                if item.has_error or not outputs or not output_fits(
+                        badge.thumbnail.shape, tuple(outputs[0].shape)):
+                    show_thumbnail(item, None)
 
     def _show(self, thumbnails: dict[str, dict[str, Thumbnail]], *, replace: bool) -> None:
         """Puts ``thumbnails`` on the blocks; with ``replace``, blocks without one lose theirs."""

@@ -229,3 +229,23 @@ def test_a_run_puts_its_probes_on_the_blocks_then_its_trained_weights(
     qtbot.waitUntil(lambda: badge(editor, "hidden") is not None and np.array_equal(
         badge(editor, "hidden").thumbnail.values, expected["model"][node].values),
         timeout=WAIT_MS)
+
+
+def test_while_training_an_edit_takes_outdated_thumbnails_off_at_once(
+        qtbot: Any, window: MainWindow, monkeypatch: Any) -> None:
+    editor = open_cnn(qtbot, window)
+    qtbot.waitUntil(lambda: not window.previews.worker.busy, timeout=WAIT_MS)
+    monkeypatch.setattr(window.previews, "_training", lambda: True)
+    runs = window.previews.worker.runs
+
+    set_param(editor, "pool1", pool_size=[3, 3])  # 32×13×13 becomes 32×8×8 downstream
+    editor.check_now()
+    assert badge(editor, "pool1") is None, "its shape changed: the old output is gone"
+    assert badge(editor, "conv1") is not None and badge(editor, "hidden") is not None
+    set_param(editor, "conv2", kernel_size=[30, 30])
+    editor.check_now()
+    assert all(badge(editor, n) is None for n in ("conv2", "pool2", "flatten", "hidden"))
+    assert badge(editor, "conv1") is not None
+    QApplication.processEvents()
+    assert window.previews.worker.runs == runs and not window.previews.worker.busy, \
+        "no preview beside a run: its probes bring new thumbnails"
