@@ -8,7 +8,8 @@ Run from the repository root::
     python packaging/screenshots.py --results             # the results views too (trains)
 
 For each theme it writes ``mnist_cnn-<theme>.png`` (the whole CNN example, a block selected),
-``training-<theme>.png`` (the CNN trained a few epochs from the Training dock),
+``block_previews-<theme>.png`` (the CNN at actual size, each block's output on a sample under
+it), ``training-<theme>.png`` (the CNN trained a few epochs from the Training dock),
 ``activations-<theme>.png`` (the activation viewer on the CNN's first conv block),
 ``gan_mnist-<theme>.png`` (the GAN's generator) and ``transformer_group-<theme>.png`` (the
 transformer example's encoder group opened). With ``--examples`` it writes instead one
@@ -111,6 +112,8 @@ def _activations(window: object) -> None:
     _settle(QApplication.instance(), 12)  # the window sets the tab's own height first
     window.resizeDocks(bottom, [430, 430], Qt.Orientation.Vertical)  # type: ignore[attr-defined]
     _train(window, epochs=2)
+
+
 def _show_results(epochs: int, click_cell: bool = False) -> Callable[[object], None]:
     """Trains the example ``epochs`` epochs with the dock's Results tab shown (grabbed
     alone: ``Shot.grab_dock``), and, for a classifier, clicks a confusion matrix cell."""
@@ -156,8 +159,35 @@ def _show_results(epochs: int, click_cell: bool = False) -> Callable[[object], N
     return prepare
 
 
+def _block_previews(window: object) -> None:
+    """The CNN at actual size, its first blocks with their outputs on a digit under them."""
+    _select_block("conv2d", 0)(window)
+    _wait_for_previews(window)
+    editor = window.current_editor  # type: ignore[attr-defined]
+    view = editor.current_view
+    view.reset_zoom()
+    graph = editor.doc.graph(editor.current_graph)
+    conv = next(node.id for node in graph.nodes.values() if node.name == "conv1")
+    view.center_on_node(conv)
+
+
+def _wait_for_previews(window: object, timeout: float = 60.0) -> None:
+    """Waits until the block previews of the open document are on the canvas."""
+    import time
+
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    previews = window.previews  # type: ignore[attr-defined]
+    deadline = time.monotonic() + timeout
+    while (previews.worker.busy or previews.polling) and time.monotonic() < deadline:
+        app.processEvents()  # type: ignore[attr-defined]
+        time.sleep(0.01)
+
+
 SHOTS = (
     Shot("mnist_cnn", "mnist_cnn", _select_block("conv2d", 0)),
+    Shot("block_previews", "mnist_cnn", _block_previews),
     Shot("training", "mnist_cnn", _train),
     Shot("activations", "mnist_cnn", _activations),
     Shot("gan_mnist", "gan_mnist", _select_block("dense", 0)),
@@ -216,6 +246,7 @@ def render(shot: Shot, theme_name: str, out_dir: Path, size: tuple[int, int]) ->
         window.open_file(resources.example_path(shot.example), as_copy=True)
         _settle(app)
         shot.prepare(window)
+        _wait_for_previews(window)  # the thumbnails come from a thread: wait, for one picture
         _settle(app)
         path = out_dir / f"{shot.name}-{theme_name}.png"
         if shot.grab_dock:

@@ -85,6 +85,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("zoom_reset", "&Actual Size", ("Ctrl+0",)),
     ActionSpec("fit", "&Fit to Window", ("F",), "Show the whole network"),
     ActionSpec("snap", "&Snap to Grid", checkable=True),
+    ActionSpec("block_previews", "Block &Previews", tip="Show under each block what it outputs "
+               "for a sample of the data set (during training, for the run's probe sample)",
+               checkable=True),
     ActionSpec("next_document", "&Next Document", ("Ctrl+Tab", "Ctrl+PgDown")),
     ActionSpec("previous_document", "&Previous Document", ("Ctrl+Shift+Tab", "Ctrl+PgUp")),
     # Training (netbuilder/ui/training/dock.py)
@@ -116,8 +119,8 @@ MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
                "select_all", "rename", "bypass", None, "group", "ungroup", "frame", None,
                "quick_add")),
     ("&Arrange", ("layout", None, *(f"align_{how}" for how, _ in _ALIGNMENTS))),
-    ("&View", ("zoom_in", "zoom_out", "zoom_reset", "fit", None, "snap", None, "@theme", None,
-               "@docks", None, "next_document", "previous_document")),
+    ("&View", ("zoom_in", "zoom_out", "zoom_reset", "fit", None, "snap", "block_previews", None,
+               "@theme", None, "@docks", None, "next_document", "previous_document")),
     ("&Network", ("add_network", "rename_network", "remove_network")),
     ("&Training", ("train_start", "train_pause", "train_stop", None, "train_continue")),
     ("&Help", ("shortcuts", "about")),

@@ -43,6 +43,7 @@ from netbuilder.ui.editing import EditCommands
 from netbuilder.ui.exchange import ExchangeCommands
 from netbuilder.ui.files import FileCommands, display_name, nbg_paths
 from netbuilder.ui.inspector import InspectorWidget
+from netbuilder.ui.live_preview import LivePreview
 from netbuilder.ui.palette import PaletteWidget
 from netbuilder.ui.problems import ProblemsWidget
 from netbuilder.ui.recent import RecentMenu
@@ -91,6 +92,7 @@ class MainWindow(QMainWindow):
 
         self._build_centre()
         self._build_docks()
+        self.previews = LivePreview(self)  # each block's output on a sample, under the block
         self.status = StatusIndicators(self.statusBar(), self)
         self.training.progress_changed.connect(self.status.training.setText)
         self.actions_by_name = self._build_actions()
@@ -195,6 +197,7 @@ class MainWindow(QMainWindow):
                     "redo": self.undo_group.createRedoAction(self, "&Redo")}
         built = actions.build_actions(self, self._slots(), existing)
         built["snap"].setChecked(True)
+        built["block_previews"].setChecked(self.previews.enabled)
         return built
 
     def _slots(self) -> dict[str, Callable[[], object]]:
@@ -213,6 +216,8 @@ class MainWindow(QMainWindow):
             "quick_add": self.edits.quick_add_at_cursor, "layout": doc(edit_ops.auto_layout),
             "zoom_in": view("zoom_in"), "zoom_out": view("zoom_out"),
             "zoom_reset": view("reset_zoom"), "fit": view("fit"), "snap": self._apply_snap,
+            "block_previews": lambda: self.previews.set_enabled(
+                self.actions_by_name["block_previews"].isChecked()),
             "next_document": lambda: self._step_document(1),
             "previous_document": lambda: self._step_document(-1),
             "add_network": self.edits.add_network, "rename_network": self.edits.rename_network,
@@ -381,6 +386,7 @@ class MainWindow(QMainWindow):
         for editor in self.editors():
             self._retire(editor)  # stops and joins each document's training run
         self.training.shutdown()
+        self.previews.shutdown()
         self.autosaver.shutdown()
         event.accept()
 
@@ -453,6 +459,7 @@ class MainWindow(QMainWindow):
             self.undo_group.setActiveStack(None)
         self.problems.set_editor(editor)
         self.training.set_editor(editor)
+        self.previews.set_editor(editor, self.training.session)
         self._selection_changed()
 
     def _selection_changed(self) -> None:

@@ -38,8 +38,8 @@ def rendered(qapp: Any, tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
 
 def test_every_example_is_rendered_in_both_themes(rendered: list[Path]) -> None:
     assert sorted(path.name for path in rendered) == sorted(
-        f"{name}-{theme}.png" for name in ("mnist_cnn", "training", "activations",
-                                            "gan_mnist", "transformer_group")
+        f"{name}-{theme}.png" for name in ("mnist_cnn", "block_previews", "training",
+                                           "activations", "gan_mnist", "transformer_group")
         for theme in ("dark", "light"))
     for path in rendered:
         assert path.stat().st_size < 300_000, path.name
@@ -64,7 +64,8 @@ def test_the_command_line_writes_into_the_folder_given(qapp: Any, tmp_path: Path
     script = _script()
     assert script.main([str(tmp_path / "out"), "--theme", "light", "--size", "1024x640"]) == 0
     written = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert written == ["activations-light.png", "gan_mnist-light.png", "mnist_cnn-light.png",
+    assert written == ["activations-light.png", "block_previews-light.png",
+                       "gan_mnist-light.png", "mnist_cnn-light.png",
                        "training-light.png", "transformer_group-light.png"]
     assert QImage(str(tmp_path / "out" / "gan_mnist-light.png")).width() == 1024
 

@@ -52,6 +52,7 @@ from netbuilder.ui.canvas.port_item import PortItem, paint_port
 
 if TYPE_CHECKING:
     from netbuilder.core.blockspec import PortSpec
+    from netbuilder.ui.canvas.thumbnail_item import ThumbnailItem
 
 WHITE = QColor("#ffffff")
 #: The header colour of a bypassed block (the overview uses it too).
@@ -176,6 +177,8 @@ class NodeItem(QGraphicsObject):
         self._bounds = QRectF()
         self._summary = ""
         self._placing = False
+        #: The badge showing the block's output on a sample (.thumbnail_item); None: none.
+        self.thumbnail: ThumbnailItem | None = None
         self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsMovable
                       | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
                       | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges)
@@ -273,6 +276,8 @@ class NodeItem(QGraphicsObject):
         self._height = top + self._rows() * ROW_HEIGHT + FOOTER_HEIGHT
         margin = BADGE_RADIUS + 2
         self._bounds = self.body_rect().adjusted(-margin, -margin, margin, margin)
+        if self.thumbnail is not None:
+            self.thumbnail.follow(self.body_rect())
 
     def boundingRect(self) -> QRectF:
         # Cached: Qt asks for it for every item on every repaint.

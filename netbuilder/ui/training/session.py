@@ -51,7 +51,8 @@ class TrainingSession(QObject):
         checkpoint: the last run's checkpoint, to resume from.
         probe_interval: seconds between probes (block outputs and histograms) in the next
             run; None, the default, takes none: probes cost throughput (tests/benchmarks/
-            bench_dock.py), so only a view that shows them asks, through :meth:`set_probe`.
+            bench_dock.py), so only a view that shows them asks, through :meth:`set_probe`
+            (the views' requests combined).
         probe_blocks: the blocks probed (None: all of them), with ``probe_sample`` the
             probe sample whose outputs are kept.
 
@@ -77,6 +78,8 @@ class TrainingSession(QObject):
         self._start_index: int | None = None
         self._runs = 0
         self.probe_interval: float | None = None
+        #: Each view's probe request: viewer -> (blocks, interval, sample).
+        self._probe_requests: dict[str, tuple[tuple[str, ...] | None, float, int]] = {}
         self.probe_blocks: tuple[str, ...] | None = None
         self.probe_sample = 0
         #: Whether a results view shows: the run takes Results only then (see show_results).
@@ -148,11 +151,28 @@ class TrainingSession(QObject):
             self.runner.set_lr(lr)
 
     def set_probe(self, blocks: tuple[str, ...] | None, interval: float | None,
-                  sample: int = 0) -> None:
-        """Probes ``blocks`` every ``interval`` seconds (None: none) in this run and the next.
+                  sample: int = 0, *, viewer: str = "activations") -> None:
+        """``viewer`` wants ``blocks`` (None: all of them) probed every ``interval`` seconds
+        (None: it wants nothing) in this run and the next.
 
-        The running engine takes the change at its next step.
+        Several views may ask at once (the activation viewer, the blocks' previews): the run
+        probes the union of their blocks at the shortest of their intervals, with the
+        sample of the view that asked first. The running engine takes the change at its next
+        step.
         """
+        if interval is None:
+            self._probe_requests.pop(viewer, None)
+        else:
+            self._probe_requests[viewer] = (blocks, interval, sample)
+        requests = list(self._probe_requests.values())
+        if not requests:
+            blocks, interval, sample = None, None, 0
+        else:
+            wanted = [request[0] for request in requests]
+            blocks = None if any(b is None for b in wanted) else tuple(
+                sorted({block for b in wanted if b is not None for block in b}))
+            interval = min(request[1] for request in requests)
+            sample = requests[0][2]
         self.probe_blocks, self.probe_interval, self.probe_sample = blocks, interval, sample
         if self.runner.running:
             self.runner.control.set_probe(blocks, interval, sample)
