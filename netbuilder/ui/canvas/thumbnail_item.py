@@ -163,7 +163,7 @@ def show_thumbnail(node_item: QGraphicsItem, thumb: Thumbnail | None) -> None:
     badge: ThumbnailItem | None = getattr(node_item, "thumbnail", None)
     if thumb is None:
         if badge is not None:
-            badge.setParentItem(None)
+            badge.setParentItem(None)  # type: ignore[arg-type]  # None detaches (the stubs omit it)
             if badge.scene() is not None:
                 badge.scene().removeItem(badge)
             node_item.thumbnail = None  # type: ignore[attr-defined]

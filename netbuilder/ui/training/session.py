@@ -79,7 +79,7 @@ class TrainingSession(QObject):
         self._runs = 0
         self.probe_interval: float | None = None
         #: Each view's probe request: viewer -> (blocks, interval, sample).
-        self._probe_requests: dict[str, tuple[tuple[str, ...] | None, float, int]] = {}
+        self._probe_requests: dict[str, tuple[tuple[str, ...] | None, float, int | None]] = {}
         self.probe_blocks: tuple[str, ...] | None = None
         self.probe_sample = 0
         #: Whether a results view shows: the run takes Results only then (see show_results).
@@ -151,14 +151,14 @@ class TrainingSession(QObject):
             self.runner.set_lr(lr)
 
     def set_probe(self, blocks: tuple[str, ...] | None, interval: float | None,
-                  sample: int = 0, *, viewer: str = "activations") -> None:
+                  sample: int | None = None, *, viewer: str = "activations") -> None:
         """``viewer`` wants ``blocks`` (None: all of them) probed every ``interval`` seconds
         (None: it wants nothing) in this run and the next.
 
         Several views may ask at once (the activation viewer, the blocks' previews): the run
-        probes the union of their blocks at the shortest of their intervals, with the
-        sample of the view that asked first. The running engine takes the change at its next
-        step.
+        probes the union of their blocks at the shortest of their intervals, and the probe
+        sample a view named (``sample`` None: any will do). The running engine takes the
+        change at its next step.
         """
         if interval is None:
             self._probe_requests.pop(viewer, None)
@@ -172,7 +172,7 @@ class TrainingSession(QObject):
             blocks = None if any(b is None for b in wanted) else tuple(
                 sorted({block for b in wanted if b is not None for block in b}))
             interval = min(request[1] for request in requests)
-            sample = requests[0][2]
+            sample = next((request[2] for request in requests if request[2] is not None), 0)
         self.probe_blocks, self.probe_interval, self.probe_sample = blocks, interval, sample
         if self.runner.running:
             self.runner.control.set_probe(blocks, interval, sample)
