@@ -56,7 +56,6 @@ class ParamSpec:
         largest: the largest magnitude of an integer (a block's sizes: :data:`MAX_INT`; a
             seed or a count that reaches torch as an int64: more).
         max_length: the longest ``str``, or None for no limit (a path).
-        noun: what messages call it (``parameter 'units' must be ...``).
     """
 
     name: str
@@ -74,7 +73,6 @@ class ParamSpec:
     maximum_open: bool = False
     largest: int = MAX_INT
     max_length: int | None = MAX_STR
-    noun: str = "parameter"
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -100,8 +98,38 @@ class ParamSpec:
         check(value)
         return value
 
+    def expected(self) -> str:
+        """What a valid value is, in a few words: ``a number > 0``, ``one of sgd, adam``."""
+        if self.kind == "choice":
+            return "one of " + ", ".join(self.choices)
+        if self.kind == "bool":
+            return "true or false"
+        if self.kind == "str":
+            return "a text"
+        span = self._span()
+        if self.kind == "int":
+            return "a whole number" + span
+        if self.kind == "float":
+            return "a number" + span
+        if self.kind == "int_or_ints":
+            return "a whole number or a list of whole numbers" + span
+        noun = "whole numbers" if self.kind == "ints" else "numbers"
+        count = f"{self.length} {noun}" if self.length is not None else f"a list of {noun}"
+        return count + span
+
+    def _span(self) -> str:
+        low, high = self.minimum, self.maximum
+        if low is not None and high is not None:
+            left, right = "(" if self.minimum_open else "[", ")" if self.maximum_open else "]"
+            return f" in {left}{_fmt(low)}, {_fmt(high)}{right}"
+        if low is not None:
+            return f" {'>' if self.minimum_open else '>='} {_fmt(low)}"
+        if high is not None:
+            return f" {'<' if self.maximum_open else '<='} {_fmt(high)}"
+        return ""
+
     def _fail(self, message: str) -> NoReturn:
-        raise ParamError(f"{self.noun} '{self.name}' {message}", self.name)
+        raise ParamError(f"parameter '{self.name}' {message}", self.name)
 
     def _check_range(self, value: float) -> None:
         low, high = self.minimum, self.maximum
@@ -114,36 +142,36 @@ class ParamSpec:
 
     def _check_int(self, value: Any) -> None:
         if not _is_int(value):
-            self._fail(f"must be an integer, got {_describe(value)}")
+            self._fail(f"must be an integer, got {describe_value(value)}")
         if abs(value) > self.largest:
             self._fail(f"is too large ({_fmt(value)})")
         self._check_range(value)
 
     def _check_float(self, value: Any) -> None:
         if not (_is_int(value) or isinstance(value, float)):
-            self._fail(f"must be a number, got {_describe(value)}")
+            self._fail(f"must be a number, got {describe_value(value)}")
         if not _finite(value):
-            self._fail(f"must be a finite number, got {_describe(value)}")
+            self._fail(f"must be a finite number, got {describe_value(value)}")
         self._check_range(value)
 
     def _check_bool(self, value: Any) -> None:
         if not isinstance(value, bool):
-            self._fail(f"must be true or false, got {_describe(value)}")
+            self._fail(f"must be true or false, got {describe_value(value)}")
 
     def _check_choice(self, value: Any) -> None:
         if value not in self.choices:
             options = ", ".join(self.choices)
-            self._fail(f"must be one of {options}; got {_describe(value)}")
+            self._fail(f"must be one of {options}; got {describe_value(value)}")
 
     def _check_str(self, value: Any) -> None:
         if not isinstance(value, str):
-            self._fail(f"must be a text, got {_describe(value)}")
+            self._fail(f"must be a text, got {describe_value(value)}")
         if self.max_length is not None and len(value) > self.max_length:
             self._fail(f"is longer than {self.max_length} characters")
 
     def _check_list(self, value: Any, of: str) -> None:
         if not isinstance(value, list):
-            self._fail(f"must be a list of {of}, got {_describe(value)}")
+            self._fail(f"must be a list of {of}, got {describe_value(value)}")
         if self.length is not None and len(value) != self.length:
             self._fail(f"must have {self.length} entries, got {len(value)}")
         if len(value) > MAX_LIST:
@@ -229,7 +257,8 @@ def _fmt(value: float) -> str:
     return str(value)
 
 
-def _describe(value: Any) -> str:
+def describe_value(value: Any) -> str:
+    """``repr(value)``, cut to 40 characters (values in messages come from files)."""
     text = repr(value)
     if len(text) > 40:
         text = text[:37] + "..."
@@ -242,5 +271,6 @@ __all__ = [
     "ParamSpec",
     "as_tuple",
     "default_params",
+    "describe_value",
     "validate_params",
 ]

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from netbuilder.core.errors import NetbuilderError, ParamError
-from netbuilder.core.params import ParamSpec, default_params
+from netbuilder.core.params import ParamSpec, default_params, describe_value
 
 #: The recipes the engine trains; ``netbuilder.train.recipes.RECIPES`` has one class per name
 #: (a test keeps the two the same).
@@ -45,12 +45,13 @@ def check_settings(values: Mapping[str, Any]) -> None:
         if key in values:
             try:
                 spec.validate(values[key])
-            except ParamError as error:
-                raise SettingsError(str(error)) from None
+            except ParamError:
+                raise SettingsError(f"training setting '{key}' must be {spec.expected()}, got "
+                                    f"{describe_value(values[key])}") from None
 
 
 def _setting(name: str, kind: str, default: Any, help: str, **rules: Any) -> ParamSpec:
-    return ParamSpec(name, kind, default, help, noun="training setting", **rules)
+    return ParamSpec(name, kind, default, help, **rules)
 
 
 SETTINGS: tuple[ParamSpec, ...] = (
