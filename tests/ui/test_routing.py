@@ -67,3 +67,17 @@ def _collinear_overlap(a: tuple[float, float, float, float],
     if a[0] == a[2] == b[0] == b[2]:
         return min(max(a[1], a[3]), max(b[1], b[3])) - max(min(a[1], a[3]), min(b[1], b[3])) > 1
     return False
+
+
+def test_the_block_index_finds_the_blocks_an_area_overlaps() -> None:
+    from netbuilder.ui.canvas.block_index import BlockIndex
+
+    index = BlockIndex()
+    index.put("a", (0.0, 0.0, 180.0, 80.0))
+    index.put("b", (2000.0, 0.0, 2180.0, 80.0))
+    assert [i for i, _ in index.near((100.0, 50.0, 300.0, 300.0))] == ["a"]
+    index.put("a", (5000.0, 5000.0, 5180.0, 5080.0))  # moved away
+    assert list(index.near((100.0, 50.0, 300.0, 300.0))) == []
+    assert [i for i, _ in index.near((4000.0, 4000.0, 6000.0, 6000.0))] == ["a"]
+    index.remove("b")
+    assert len(index) == 1 and list(index.near((1900.0, -100.0, 2300.0, 200.0))) == []

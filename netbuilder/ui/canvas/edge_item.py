@@ -78,7 +78,7 @@ def routed_wire_path(start: QPointF, end: QPointF, blocks: Sequence[Rect] = (),
     """
     curve = wire_path(start, end)
     backwards = end.x() - start.x() < BACKWARDS
-    if not backwards and not any(_curve_hits(curve, block) for block in blocks):
+    if not backwards and not _curve_hits(curve, blocks):
         return curve, None
     corners = route((start.x(), start.y()), (end.x(), end.y()), [*blocks, *ends], taken)
     return (rounded_path(corners), corners) if corners else (curve, None)
@@ -103,13 +103,17 @@ def path_points(path: QPainterPath) -> list[Point]:
             for i in range(polygon.size())]
 
 
-def _curve_hits(curve: QPainterPath, block: Rect) -> bool:
-    # By hand: QRectF.intersects says no for the flat box of a straight wire.
+def _curve_hits(curve: QPainterPath, blocks: Sequence[Rect]) -> bool:
+    """Whether the curve passes through any of ``blocks`` (flattened once, and only when a
+    block lies within its control points)."""
     box = curve.controlPointRect()
-    if box.right() < block[0] or block[2] < box.left() or box.bottom() < block[1] \
-            or block[3] < box.top():
+    # By hand: QRectF.intersects says no for the flat box of a straight wire.
+    near = [b for b in blocks if not (box.right() < b[0] or b[2] < box.left()
+                                      or box.bottom() < b[1] or b[3] < box.top())]
+    if not near:
         return False
-    return path_hits(path_points(curve), block)
+    points = path_points(curve)
+    return any(path_hits(points, block) for block in near)
 
 
 def _length(a: Point, b: Point) -> float:
