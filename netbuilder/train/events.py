@@ -96,8 +96,9 @@ class Probe:
             steps, context steps); each row sums to 1 (the probe runs in eval mode).
         hidden_states: recurrent block name -> every step's hidden state for the chosen sample
             (steps, units x directions), also when the block returns only the last one.
-        ranges: block name -> (lowest, highest) finite value of its output for the chosen
-            sample, for every block with a picture-like output (a network-wide colour scale).
+        ranges: block name -> (lowest, highest) value of its output for the chosen sample,
+            for every block with a picture-like output (a network-wide colour scale); a
+            block whose output holds a NaN or an infinity is left out.
         kinds: block name -> how to draw its output: "maps" (channels, height, width),
             "vector", "sequence" (steps, features), "attention", "recurrent" or "values".
         blocks: every block of the probed network, in graph order.

@@ -152,7 +152,9 @@ class _Catcher:
             if not _is_picture(value, self.sample):
                 return
             one = value.detach()[self.sample].float()
-            self.ranges[name] = _finite_range(one)
+            # Plain min and max (a NaN shows on the host, where the range is left out): this
+            # runs for every block at every probe.
+            self.ranges[name] = torch.stack(torch.aminmax(one))
             if not keep:
                 return
             self.batches[name] = value.detach()
@@ -278,7 +280,8 @@ class _Packer:
                     out[by_kind[kind]][name] = (row[2:].astype(np.int64), edges)
             elif part.group == "ranges":
                 for name, (low, high) in zip(part.keys, values.reshape(-1, 2), strict=True):
-                    out["ranges"][name] = (float(low), float(high))
+                    if np.isfinite(low) and np.isfinite(high):
+                        out["ranges"][name] = (float(low), float(high))
             elif part.group in ("activations", "hidden_states", "inputs"):
                 shaped = values.astype(np.float32).reshape(_kept_shape(part.shape))
                 if part.group == "inputs":
