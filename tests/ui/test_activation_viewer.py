@@ -24,6 +24,9 @@ def _example(name: str, **training: object) -> Document:
 
 
 def _open(qtbot: Any, window: MainWindow, doc: Document, title: str) -> Any:
+    # The viewer's own probes only: the blocks' previews ask for theirs too (the session
+    # combines both requests: tests/ui/test_probe_requests.py).
+    window.previews.set_enabled(False)
     window.add_document(doc, title=title)
     dock = window.training
     window.training_dock.show()
