@@ -8,7 +8,7 @@ arguments as JSON; here it turns back into that line. ``operator`` calls read as
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol, TypeGuard
 
 from torch import nn
 
@@ -20,14 +20,28 @@ _INFIX = {"add": "+", "sub": "-", "mul": "*", "truediv": "/", "floordiv": "//",
           "matmul": "@", "pow": "**"}
 
 
+class _TorchOpFields(Protocol):
+    """What a PyTorch op block's module holds: the call it replays."""
+
+    function: str
+    args: list[Any]
+    kwargs: dict[str, Any]
+
+
+def _is_torch_op(module: nn.Module) -> TypeGuard[_TorchOpFields]:
+    # The block's module class is made inside a function (torch is imported lazily there), so
+    # it is recognised by name and home rather than by isinstance.
+    kind = type(module)
+    return kind.__name__ == "TorchOp" and kind.__module__.startswith("netbuilder.blocks")
+
+
 def render_torch_op(module: nn.Module) -> BlockCode | None:
     """The code of a PyTorch op block's module, or None for any other module."""
-    kind = type(module)
-    if kind.__name__ != "TorchOp" or not kind.__module__.startswith("netbuilder.blocks"):
+    if not _is_torch_op(module):
         return None
-    function: str = module.function
-    args: list[Any] = module.args
-    kwargs: dict[str, Any] = module.kwargs
+    function = module.function
+    args = module.args
+    kwargs = module.kwargs
     if function not in FUNCTIONS:
         raise UnsupportedModuleError(f"{function!r} is not an allow-listed function")
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Protocol, TypeVar, cast, runtime_checkable
 
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QDialog, QMessageBox, QProgressBar, QWidget
@@ -29,6 +29,9 @@ from netbuilder.ui.export_dialog import ExportDialog
 from netbuilder.ui.files import default_folder
 from netbuilder.ui.import_dialog import ImportDialog, ImportRequest
 from netbuilder.ui.shell import Shell
+
+#: What a background task's work returns, handed to its success callback.
+_Result = TypeVar("_Result")
 
 
 def run_import(request: ImportRequest) -> tuple[Path, Path, list[str]]:
@@ -170,8 +173,8 @@ class ExchangeCommands(QObject):
         assert self.task is not None
         return self.task
 
-    def _imported(self, value: object) -> None:
-        path, weights, warnings = value  # type: ignore[misc]
+    def _imported(self, value: tuple[Path, Path, list[str]]) -> None:
+        path, weights, warnings = value
         editor = self.host.open_file(path)
         if editor is None:
             return
@@ -188,15 +191,17 @@ class ExchangeCommands(QObject):
                                     error=True)
         return self.running
 
-    def _start(self, work: Callable[[], object], message: str,
-               on_success: Callable[[object], None], headline: str) -> None:
+    def _start(self, work: Callable[[], _Result], message: str,
+               on_success: Callable[[_Result], None], headline: str) -> None:
         # The task has no Qt parent: closing the window mid-export must not delete the object
         # a worker thread is about to emit from. Its signals reach this object's own methods,
         # which Qt disconnects when the window goes.
         task = BackgroundTask(work)
         task.succeeded.connect(self._succeeded)
         task.failed.connect(self._failed)
-        self.task, self._on_success, self._headline = task, on_success, headline
+        # The task's signal carries what ``work`` returned, typed as a bare object.
+        self._on_success = lambda value: on_success(cast(_Result, value))
+        self.task, self._headline = task, headline
         self.busy.show()
         self.host.show_status(message)
         task.start()

@@ -30,7 +30,16 @@ RECOVERED_MARK = " (recovered)"
 _UNTITLED = "untitled_name"
 
 
-def display_name(editor: DocumentWidget) -> str:
+class Titled(Protocol):
+    """What naming a document needs of its widget."""
+
+    path: Path | None
+
+    def property(self, name: str) -> object:
+        """A Qt property of the widget (an untitled document's name is kept in one)."""
+
+
+def display_name(editor: Titled) -> str:
     """The document's name as its tab and the title bar show it (without the dirty mark)."""
     if editor.path is not None:
         return editor.path.name

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, QPointF, QRect, QRectF, QSize, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import (
     QFont,
     QFontMetrics,
@@ -55,6 +55,11 @@ class _ReadOnlyEditor:
 
     def push(self, command: Command) -> bool:
         return False
+
+    def add_block(self, graph: str, type_id: str, scene_pos: QPointF,
+                  source: PortRef | None = None, *, into_edge: str | None = None
+                  ) -> str | None:
+        return None
 
     def analysis(self, graph: str) -> Analysis | None:
         return self._analyses.get(graph)
@@ -136,11 +141,12 @@ def wrap_lines(text: str, metrics: QFontMetrics, width: int, lines: int) -> list
 class _CardDelegate(QStyledItemDelegate):
     """Paints an example as a card: thumbnail, title, two lines of description, a summary."""
 
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+    def sizeHint(self, option: QStyleOptionViewItem,
+                 index: QModelIndex | QPersistentModelIndex) -> QSize:
         return CARD
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem,
-              index: QModelIndex) -> None:
+              index: QModelIndex | QPersistentModelIndex) -> None:
         palette: QPalette = option.palette
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         hovered = bool(option.state & QStyle.StateFlag.State_MouseOver)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
@@ -143,16 +144,16 @@ class MainWindow(QMainWindow):
         # 768-pixel screen the palette and the inspector need every row they can get.
         self.setCorner(Qt.Corner.BottomLeftCorner, left)
         self.setCorner(Qt.Corner.BottomRightCorner, right)
-        self.palette_dock = self._dock("Blocks", self.block_palette, left)
-        self.inspector_dock = self._dock("Inspector", self.inspector, right)
+        self.palette_dock: QDockWidget = self._dock("Blocks", self.block_palette, left)
+        self.inspector_dock: QDockWidget = self._dock("Inspector", self.inspector, right)
         self.problems.counts_changed.connect(self._problem_counts_changed)
-        self.problems_dock = self._dock("Problems", self.problems,
-                                        Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.training = TrainingDock(self)
+        self.problems_dock: QDockWidget = self._dock("Problems", self.problems,
+                                                     Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.training: TrainingDock = TrainingDock(self)
         self.training.problems_changed.connect(self.problems.set_extra_problems)
         self.training.status.connect(self.show_status)
-        self.training_dock = self._dock("Training", self.training,
-                                        Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.training_dock: QDockWidget = self._dock("Training", self.training,
+                                                     Qt.DockWidgetArea.BottomDockWidgetArea)
         self.tabifyDockWidget(self.problems_dock, self.training_dock)
         self.problems_dock.raise_()
         self.resizeDocks([self.palette_dock, self.inspector_dock],
@@ -231,7 +232,7 @@ class MainWindow(QMainWindow):
         for spec in actions.ACTIONS:
             if spec.name.startswith("align_"):
                 how = spec.name.removeprefix("align_")
-                slots[spec.name] = doc(lambda e, h=how: edit_ops.align(e, h))
+                slots[spec.name] = doc(partial(edit_ops.align, how=how))
         return slots
 
     def _train(self, operation: Callable[[], object]) -> Callable[[], None]:
@@ -391,13 +392,18 @@ class MainWindow(QMainWindow):
         event.accept()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        self._accept_graph_files(event)
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        self._accept_graph_files(event)
+
+    @staticmethod
+    def _accept_graph_files(event: QDragMoveEvent) -> None:
+        """Accepts a drag that carries .nbg files (to open on drop), ignores any other."""
         if nbg_paths(event.mimeData()):
             event.acceptProposedAction()
         else:
             event.ignore()
-
-    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
-        self.dragEnterEvent(event)
 
     def dropEvent(self, event: QDropEvent) -> None:
         if not nbg_paths(event.mimeData()):
@@ -456,7 +462,8 @@ class MainWindow(QMainWindow):
         if editor is not None:
             self.undo_group.setActiveStack(editor.undo_stack)
         else:
-            self.undo_group.setActiveStack(None)
+            # Qt takes None for "no active stack"; the PySide6 stubs leave it out.
+            self.undo_group.setActiveStack(None)  # type: ignore[arg-type]
         self.problems.set_editor(editor)
         self.training.set_editor(editor)
         self.previews.set_editor(editor, self.training.session)

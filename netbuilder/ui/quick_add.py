@@ -143,8 +143,9 @@ class QuickAddPopup(QFrame):
 
     def _key(self, event: QKeyEvent) -> bool:
         key = event.key()
-        steps = {Qt.Key.Key_Down: 1, Qt.Key.Key_Up: -1,
-                 Qt.Key.Key_PageDown: VISIBLE_ROWS - 1, Qt.Key.Key_PageUp: 1 - VISIBLE_ROWS}
+        steps: dict[int, int] = {  # keyed by int: event.key() gives an int, not a Qt.Key
+            Qt.Key.Key_Down: 1, Qt.Key.Key_Up: -1,
+            Qt.Key.Key_PageDown: VISIBLE_ROWS - 1, Qt.Key.Key_PageUp: 1 - VISIBLE_ROWS}
         if key in steps:
             step = steps[key]
             if abs(step) > 1:  # page keys stop at the ends instead of wrapping

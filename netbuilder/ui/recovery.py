@@ -295,6 +295,9 @@ class Autosaved(Protocol):
     @property
     def modified(self) -> bool: ...
 
+    def property(self, name: str) -> object:
+        """A Qt property of the widget (its describe callback may read the untitled name)."""
+
 
 class Autosaver(QObject):
     """Writes the modified documents of one window to its recovery session on a timer.

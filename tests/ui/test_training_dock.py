@@ -324,3 +324,31 @@ def test_epoch_dots_while_they_fit_then_an_envelope_that_stays_small(qtbot: Any,
         # The envelope keeps the extremes: the first epoch's (largest) validation loss.
         assert float(np.max(view.val_loss.yData)) == 2.0
     assert len(view.lr.xData) <= max(2 * columns, 2 * epochs)
+
+
+def test_the_hover_step_line_leaves_the_widgets_own_cursor_alone(qtbot: Any) -> None:
+    """The vertical line that follows the mouse is not the widget's ``cursor()``: naming it
+    ``cursor`` once hid QWidget.cursor, so asking the curves for their mouse cursor failed."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QCursor
+
+    from netbuilder.ui.training.curves import CurvesView
+    from tests.helpers import long_run
+
+    view = CurvesView()
+    qtbot.addWidget(view)
+    view.resize(800, 400)
+    view.show()
+    qtbot.waitExposed(view)
+    view.show_record(long_run(10))
+    view.refresh()
+    assert isinstance(view.cursor(), QCursor)
+    assert view.cursor().shape() == Qt.CursorShape.ArrowCursor
+
+    # Moving the mouse over the loss plot shows the step line there.
+    box = view.loss_plot.getViewBox()
+    centre = view.plots.mapFromScene(box.sceneBoundingRect().center())
+    qtbot.mouseMove(view.plots.viewport(), QPoint(centre.x(), centre.y()))
+    qtbot.waitUntil(view.step_line.isVisible, timeout=2000)
+    assert view.step_line.value() == round(box.mapSceneToView(
+        view.plots.mapToScene(centre)).x())

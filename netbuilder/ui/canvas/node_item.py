@@ -256,7 +256,8 @@ class NodeItem(QGraphicsObject):
             for name in list(ports):
                 if name not in names:
                     item = ports.pop(name)
-                    item.setParentItem(None)
+                    # Qt takes None for "no parent"; the PySide6 stubs leave it out.
+                    item.setParentItem(None)  # type: ignore[arg-type]
                     if item.scene() is not None:
                         item.scene().removeItem(item)
             for name in names:

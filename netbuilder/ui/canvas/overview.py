@@ -123,9 +123,9 @@ class OverviewLayer(QGraphicsItem):
                                     else QColor(colour)))
             painter.drawPath(path)
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        for mark, colour, width in (("error", colours.error, 2.0),
-                                    ("selected", colours.selection, 2.0)):
-            painter.setPen(_hairline(colour, width))
+        for mark, mark_colour, width in (("error", colours.error, 2.0),
+                                         ("selected", colours.selection, 2.0)):
+            painter.setPen(_hairline(mark_colour, width))
             painter.drawPath(self._marked[mark])
 
 

@@ -278,16 +278,16 @@ class CanvasScene(QGraphicsScene):
         for node_id, item in self.node_items.items():
             item.set_analysis(analysis.nodes.get(node_id), by_node.get(node_id, []))
         graph = self.graph
-        for edge_id, item in self.edge_items.items():
+        for edge_id, edge_item in self.edge_items.items():
             edge = graph.edges.get(edge_id)
             if edge is None:
                 continue
             spec = analysis.output_spec(edge.source, edge.source_port)
             if isinstance(self.node_items.get(edge.target), RerouteItem):
                 # A wire bent by reroute points shows its shape once, on its last piece.
-                item.set_label("", broken=spec is None)
+                edge_item.set_label("", broken=spec is None)
             else:
-                item.set_label(shape_text(spec) if spec else "?", broken=spec is None)
+                edge_item.set_label(shape_text(spec) if spec else "?", broken=spec is None)
         self._invalidate_overview()
 
     # ----- level of detail ----------------------------------------------------------------------
@@ -553,7 +553,8 @@ class CanvasScene(QGraphicsScene):
             if isinstance(item, FrameItem):
                 kind, item_id = "frame", item.frame.id
                 break
-        self.editor.show_context_menu(self.graph_name, event.screenPos(), kind, item_id)
+        self.editor.show_context_menu(self.graph_name, QPointF(event.screenPos()), kind,
+                                      item_id)
         event.accept()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
@@ -607,8 +608,9 @@ class CanvasScene(QGraphicsScene):
             if node_id not in candidates or item is None:
                 continue
             now = (item.pos().x(), item.pos().y())
-            if now != tuple(node.position):
-                moves[node_id] = (tuple(node.position), now)
+            was_x, was_y = node.position  # a list once read from JSON: compared as a tuple
+            if now != (was_x, was_y):
+                moves[node_id] = ((was_x, was_y), now)
         steps: list[Command] = [MoveNodes(self.graph_name, moves)] if moves else []
         if frame_drag is not None:
             frame_item = frame_drag[0]

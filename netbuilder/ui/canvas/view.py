@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import SupportsFloat, TypeGuard
 
-from PySide6.QtCore import QLineF, QMimeData, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QLineF, QMimeData, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QDragEnterEvent,
     QDragLeaveEvent,
@@ -324,7 +325,8 @@ class CanvasView(QGraphicsView):
         event.acceptProposedAction()
 
     # ----- background ---------------------------------------------------------------------------
-    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
+    def drawBackground(self, painter: QPainter, rect: QRectF | QRect) -> None:
+        rect = QRectF(rect)  # Qt passes a QRectF; the stubs allow a QRect too
         colours = theme.current()
         painter.fillRect(rect, colours.canvas)
         if self.zoom < GRID_BELOW_ZOOM:
@@ -338,7 +340,7 @@ def _block_type(data: QMimeData) -> str:
     return bytes(data.data(BLOCK_MIME).data()).decode("utf-8", "replace")
 
 
-def _is_number(value: object) -> bool:
+def _is_number(value: object) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
@@ -346,11 +348,27 @@ def _same_view(a: dict[str, object], b: dict[str, object]) -> bool:
     """Whether two view states differ by no more than rounding (a zoom step of 0.001, a
     scroll step of a pixel or two)."""
     try:
-        return (abs(float(a["zoom"]) - float(b["zoom"])) <= 0.0015  # type: ignore[arg-type]
-                and all(abs(float(p) - float(q)) <= 2.0 / max(float(a["zoom"]), 0.1)  # type: ignore[arg-type]
-                        for p, q in zip(a["centre"], b["centre"], strict=True)))  # type: ignore[arg-type]
+        zoom_a, zoom_b = _as_float(a["zoom"]), _as_float(b["zoom"])
+        centre_a, centre_b = _as_floats(a["centre"]), _as_floats(b["centre"])
+        return (abs(zoom_a - zoom_b) <= 0.0015
+                and all(abs(p - q) <= 2.0 / max(zoom_a, 0.1)
+                        for p, q in zip(centre_a, centre_b, strict=True)))
     except (KeyError, TypeError, ValueError):
         return False
+
+
+def _as_float(value: object) -> float:
+    """A view state's number as a float; TypeError if it is none."""
+    if not isinstance(value, SupportsFloat | str):
+        raise TypeError(f"not a number: {value!r}")
+    return float(value)
+
+
+def _as_floats(values: object) -> list[float]:
+    """A view state's list of numbers as floats; TypeError if it is none."""
+    if not isinstance(values, list | tuple):
+        raise TypeError(f"not a list: {values!r}")
+    return [_as_float(value) for value in values]
 
 
 def _grid_lines(rect: QRectF, step: float) -> list[QLineF]:

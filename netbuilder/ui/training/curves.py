@@ -50,6 +50,11 @@ PALETTE = ("#4a7fd4", "#d0843a", "#3e9b6b", "#c94f4f", "#8e5bd0", "#2f9fae", "#b
 SMOOTHING_DELAY_MS = 120
 
 
+def _rgb_f(colour: QColor) -> tuple[float, float, float]:
+    """The colour's red, green and blue, 0 to 1 (``getRgbF`` is typed as a bare object)."""
+    return colour.redF(), colour.greenF(), colour.blueF()
+
+
 @dataclass(frozen=True)
 class Overlay:
     """Another run's loss curve drawn under the current one.
@@ -123,9 +128,9 @@ class CurvesView(QWidget):
         self.val_loss = self.loss_plot.plot(name="validation loss", symbol="o", symbolSize=5)
         self.accuracy = self.accuracy_plot.plot(symbol="o", symbolSize=5)
         self.lr = self.lr_plot.plot()
-        self.cursor = pg.InfiniteLine(angle=90, movable=False)
-        self.cursor.setVisible(False)
-        self.loss_plot.addItem(self.cursor, ignoreBounds=True)
+        self.step_line = pg.InfiniteLine(angle=90, movable=False)
+        self.step_line.setVisible(False)
+        self.loss_plot.addItem(self.step_line, ignoreBounds=True)
         box = self.loss_plot.getViewBox()
         box.sigRangeChangedManually.connect(self._user_moved)
         box.sigXRangeChanged.connect(self._range_changed)
@@ -398,7 +403,7 @@ class CurvesView(QWidget):
                 base = QColor(theme.panel().base)
                 alpha = shade.alphaF()
                 colour = QColor.fromRgbF(*(alpha * c + (1 - alpha) * b for c, b in zip(
-                    shade.getRgbF()[:3], base.getRgbF()[:3], strict=True))).name()
+                    _rgb_f(shade), _rgb_f(base), strict=True))).name()
             parts.append(f"<span style='color:{colour}'>■</span>&nbsp;{html.escape(label)}")
         self.key.setText("Loss: " + "&nbsp;&nbsp;".join(parts))
 
@@ -413,12 +418,12 @@ class CurvesView(QWidget):
     def _mouse_moved(self, position: QPointF) -> None:
         box = self.loss_plot.getViewBox()
         if self.record is None or not self.loss_plot.sceneBoundingRect().contains(position):
-            self.cursor.setVisible(False)
+            self.step_line.setVisible(False)
             return
         step = box.mapSceneToView(position).x()
         text = self.readout_at(step)
-        self.cursor.setPos(round(step))
-        self.cursor.setVisible(bool(text))
+        self.step_line.setPos(round(step))
+        self.step_line.setVisible(bool(text))
         self.readout.setText(text or " ")
         self.hovered.emit(text)
 
@@ -519,7 +524,7 @@ class CurvesView(QWidget):
         self.accuracy.setSymbolBrush(PALETTE[2])
         self.accuracy.setSymbolPen(None)
         self.lr.setPen(pg.mkPen(PALETTE[4], width=1.5))
-        self.cursor.setPen(pg.mkPen(colours.node_subtle, width=1, style=Qt.PenStyle.DashLine))
+        self.step_line.setPen(pg.mkPen(colours.node_subtle, width=1, style=Qt.PenStyle.DashLine))
         self._update_legend()
 
 

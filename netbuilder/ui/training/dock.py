@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import html
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -55,6 +56,10 @@ from netbuilder.ui.training.session import (
 )
 from netbuilder.ui.training.settings_form import SettingsForm
 
+if TYPE_CHECKING:  # the preview module imports torch; the dock loads it in the background
+    from netbuilder.train.data.preview import DataPreview
+    from netbuilder.train.recipes import DataInfo
+
 #: The settings panel's width; the curves take the rest.
 SETTINGS_WIDTH = 330
 WEIGHTS_FILTER = "Weights (*.pt *.pth);;All files (*)"
@@ -62,6 +67,8 @@ WEIGHTS_FILTER = "Weights (*.pt *.pth);;All files (*)"
 CURVE_FRAME_MS = 100
 #: Least time between two updates of the progress line and figures while a run streams.
 PROGRESS_FRAME_MS = 250
+#: What a data preview is loaded for: (data source, the network's input shape, seed).
+_PreviewKey = tuple[str, tuple[int, ...] | None, int]
 
 
 class TrainingDock(QWidget):
@@ -83,9 +90,9 @@ class TrainingDock(QWidget):
         self.session: TrainingSession | None = None
         self.sessions: dict[int, TrainingSession] = {}
         self.blockers: list[Blocker] = []
-        self._previews: dict[tuple[object, ...], object] = {}  # key -> DataPreview or error
+        self._previews: dict[_PreviewKey, DataPreview | str] = {}  # a preview or an error
         self._preview_task: BackgroundTask | None = None
-        self._preview_key: tuple[object, ...] | None = None
+        self._preview_key: _PreviewKey | None = None
         self._start_when_loaded: bool | None = None  # Train pressed while the data loaded
         self._store: RunStore | None = None
         self._build()
@@ -314,7 +321,8 @@ class TrainingDock(QWidget):
         self._session_changed()
         return found
 
-    def _data_state(self, network: str) -> tuple[object, tuple[str, str | None] | None, bool]:
+    def _data_state(self, network: str
+                    ) -> tuple[DataInfo | None, tuple[str, str | None] | None, bool]:
         """The preview of the chosen data (loading it in the background when new)."""
         editor = self.editor
         settings = self._settings()
@@ -325,7 +333,7 @@ class TrainingDock(QWidget):
             shape = readiness.input_shape(editor.doc, data_network)
         except NetbuilderError:
             shape = None
-        key = (settings.dataset, shape, settings.seed)
+        key: _PreviewKey = (settings.dataset, shape, settings.seed)
         if key in self._previews:
             value = self._previews[key]
             if isinstance(value, str):
@@ -333,13 +341,13 @@ class TrainingDock(QWidget):
                 node = roles.inputs[0] if roles.inputs else None
                 self.preview.show_error(value)
                 return None, (value, node), False
-            self.preview.show_preview(value)  # type: ignore[arg-type]
-            return value.info, None, False  # type: ignore[attr-defined]
+            self.preview.show_preview(value)
+            return value.info, None, False
         if self._preview_key != key:
             self._load_preview(key)
         return None, None, True
 
-    def _load_preview(self, key: tuple[object, ...]) -> None:
+    def _load_preview(self, key: _PreviewKey) -> None:
         source, shape, seed = key
         self._preview_key = key
         self.preview.show_loading(str(source))
@@ -347,7 +355,7 @@ class TrainingDock(QWidget):
         def work() -> object:
             from netbuilder.train.data.preview import preview
 
-            return preview(str(source), shape, int(seed))  # type: ignore[arg-type,call-overload]
+            return preview(str(source), shape, int(seed))
 
         task = BackgroundTask(work, self)
         task.succeeded.connect(lambda value, k=key: self._preview_done(k, value))
@@ -355,7 +363,7 @@ class TrainingDock(QWidget):
         self._preview_task = task
         task.start()
 
-    def _preview_done(self, key: tuple[object, ...], value: object) -> None:
+    def _preview_done(self, key: _PreviewKey, value: DataPreview | str) -> None:
         self._previews[key] = value
         if self._preview_key == key:
             self._preview_key = None

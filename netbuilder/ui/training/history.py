@@ -216,6 +216,7 @@ def status_of(run: RunRow) -> str:
 def run_duration(run: RunRow, now: float) -> float | None:
     """Seconds from start to end; to the last heartbeat for an interrupted run, to ``now``
     for one still running."""
+    end: float | None
     if run.ended is not None:
         end = run.ended
     elif run.status == "running" and not run.interrupted:
