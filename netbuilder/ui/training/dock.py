@@ -35,7 +35,7 @@ from netbuilder.core.fileformat import write_atomic
 from netbuilder.core.paths import same_file
 from netbuilder.train import readiness
 from netbuilder.train.events import Failed, Finished
-from netbuilder.train.recipes import Blocker, network_roles
+from netbuilder.train.recipes import Blocker, DataInfo, network_roles
 from netbuilder.train.runstore import RunStore, RunStoreError
 from netbuilder.train.settings import SettingsError, TrainingSettings
 from netbuilder.ui.background import BackgroundTask
@@ -58,7 +58,6 @@ from netbuilder.ui.training.settings_form import SettingsForm
 
 if TYPE_CHECKING:  # the preview module imports torch; the dock loads it in the background
     from netbuilder.train.data.preview import DataPreview
-    from netbuilder.train.recipes import DataInfo
 
 #: The settings panel's width; the curves take the rest.
 SETTINGS_WIDTH = 330
