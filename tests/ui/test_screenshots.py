@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from collections import Counter
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QColor, QImage
 
 SCRIPT = Path(__file__).resolve().parents[2] / "packaging" / "screenshots.py"
 
@@ -27,6 +28,12 @@ def _script() -> ModuleType:
 def _distinct_colours(image: QImage, step: int = 9) -> int:
     return len({image.pixel(x, y) for x in range(0, image.width(), step)
                 for y in range(0, image.height(), step)})
+
+
+def _background(image: QImage) -> QColor:
+    """The most common colour of the canvas area (the middle of the window)."""
+    counts = Counter(image.pixel(x, y) for x in range(300, 900, 5) for y in range(80, 400, 5))
+    return QColor.fromRgb(counts.most_common(1)[0][0])
 
 
 @pytest.fixture(scope="module")
@@ -51,10 +58,10 @@ def test_every_example_is_rendered_in_both_themes(rendered: list[Path]) -> None:
 def test_the_themes_differ_and_the_canvas_is_drawn(rendered: list[Path]) -> None:
     by_name = {path.name: QImage(str(path)) for path in rendered}
     dark, light = by_name["mnist_cnn-dark.png"], by_name["mnist_cnn-light.png"]
-    # A point of empty canvas: dark in one theme, light in the other.
-    x, y = 600, 150
-    assert dark.pixelColor(x, y).lightness() < 80
-    assert light.pixelColor(x, y).lightness() > 200
+    # The canvas's background (its most common colour, wherever the blocks lie): dark in
+    # one theme, light in the other.
+    assert _background(dark).lightness() < 80
+    assert _background(light).lightness() > 200
     # The canvas centre holds blocks, not just background.
     centre = dark.copy(300, 200, 500, 250)
     assert _distinct_colours(centre, 5) > 20
