@@ -208,7 +208,7 @@ class GraphLoop:
         doc, settings = _settings(self.name, self.options)
         batch = settings.batch_size
         torch.manual_seed(0)
-        model: Any = compile_network(doc, with_losses=True).to(device)
+        model: Any = compile_network(doc, with_losses=True).module.to(device)
         if self.options.channels_last and x.ndim == 4:
             model = model.to(memory_format=torch.channels_last)
             x = x.contiguous(memory_format=torch.channels_last)

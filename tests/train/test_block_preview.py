@@ -99,7 +99,7 @@ def test_an_edit_rebuilds_only_the_blocks_it_changed() -> None:
 
 def test_trained_weights_are_used_by_the_blocks_they_still_fit(tmp_path: Path) -> None:
     doc = cnn()
-    model = compile_network(doc)
+    model = compile_network(doc).module
     torch.nn.init.constant_(model.get_submodule("conv1").weight, 0.5)
     weights = tmp_path / "cnn.pt"
     torch.save(weights_dict({"model": model}), weights)
