@@ -17,6 +17,8 @@ from netbuilder.core.builder import GraphBuilder
 from netbuilder.core.commands import Command
 from netbuilder.core.graph import Document
 from netbuilder.ui import edit_ops
+from netbuilder.ui.canvas.scene import CanvasScene
+from netbuilder.ui.canvas.view import CanvasView
 from netbuilder.ui.document import DocumentWidget
 from tests.ui.canvas_gestures import drag, node_point, open_editor, point_of, wire_point
 
@@ -46,22 +48,34 @@ def _id(doc: Document, name: str) -> str:
     return node.id
 
 
+def _view(row: DocumentWidget) -> CanvasView:
+    view = row.current_view
+    assert view is not None
+    return view
+
+
+def _scene(row: DocumentWidget) -> CanvasScene:
+    scene = row.current_scene
+    assert scene is not None
+    return scene
+
+
 @pytest.fixture
 def row(qtbot: Any) -> DocumentWidget:
     return open_editor(qtbot, _doc(), size=(1400, 700))
 
 
 def _frame_fc1_and_fc2(row: DocumentWidget) -> str:
-    row.current_scene.select_nodes([_id(row.doc, "fc1"), _id(row.doc, "fc2")])
+    _scene(row).select_nodes([_id(row.doc, "fc1"), _id(row.doc, "fc2")])
     edit_ops.add_frame(row, "Hidden layers")
     (frame_id,) = row.doc.graph("model").frames
-    row.current_scene.clearSelection()
+    _scene(row).clearSelection()
     return frame_id
 
 
 def test_a_press_on_a_block_starts_a_gesture_holding_the_selection(qtbot: Any,
                                                                    row: DocumentWidget) -> None:
-    view, scene = row.current_view, row.current_scene
+    view, scene = _view(row), _scene(row)
     fc1, fc2 = _id(row.doc, "fc1"), _id(row.doc, "fc2")
     scene.select_nodes([fc1, fc2])
     start = node_point(view, fc2)
@@ -75,7 +89,7 @@ def test_a_press_on_a_block_starts_a_gesture_holding_the_selection(qtbot: Any,
 
 
 def test_a_press_on_empty_canvas_starts_no_move(qtbot: Any, row: DocumentWidget) -> None:
-    view, scene = row.current_view, row.current_scene
+    view, scene = _view(row), _scene(row)
     empty = point_of(view, QPointF(600, 400))
     qtbot.mousePress(view.viewport(), LEFT, NO_MODIFIER, empty)
     assert scene.move_gesture is None
@@ -84,7 +98,7 @@ def test_a_press_on_empty_canvas_starts_no_move(qtbot: Any, row: DocumentWidget)
 
 def test_a_long_drag_is_one_undo_step_with_wires_routed_once_per_move(
         qtbot: Any, row: DocumentWidget, monkeypatch: pytest.MonkeyPatch) -> None:
-    view, scene, graph = row.current_view, row.current_scene, row.doc.graph("model")
+    view, scene, graph = _view(row), _scene(row), row.doc.graph("model")
     fc1, fc2 = _id(row.doc, "fc1"), _id(row.doc, "fc2")
     scene.select_nodes([fc1, fc2])
     routed: list[set[str]] = []
@@ -112,7 +126,7 @@ def test_a_long_drag_is_one_undo_step_with_wires_routed_once_per_move(
 def test_a_frame_drag_carries_its_blocks_along_as_the_mouse_moves(qtbot: Any,
                                                                   row: DocumentWidget) -> None:
     frame_id = _frame_fc1_and_fc2(row)
-    view, scene, graph = row.current_view, row.current_scene, row.doc.graph("model")
+    view, scene, graph = _view(row), _scene(row), row.doc.graph("model")
     fc1, fc2, out = (_id(row.doc, name) for name in ("fc1", "fc2", "out"))
     item = scene.frame_items[frame_id]
     title = point_of(view, item.mapToScene(QPointF(60, 12)))
@@ -141,9 +155,11 @@ def test_a_frame_drag_carries_its_blocks_along_as_the_mouse_moves(qtbot: Any,
 
 def test_a_block_dragged_over_a_wire_and_back_leaves_no_step_and_no_light(
         qtbot: Any, row: DocumentWidget) -> None:
-    view, scene = row.current_view, row.current_scene
+    view, scene = _view(row), _scene(row)
     spare = _id(row.doc, "spare")
-    edge_id = row.doc.graph("model").edge_into(_id(row.doc, "fc2"), "x").id
+    edge = row.doc.graph("model").edge_into(_id(row.doc, "fc2"), "x")
+    assert edge is not None
+    edge_id = edge.id
     start, on_wire = node_point(view, spare), wire_point(view, edge_id, 0.5)
     viewport = view.viewport()
     qtbot.mousePress(viewport, LEFT, NO_MODIFIER, start)
@@ -158,7 +174,7 @@ def test_a_block_dragged_over_a_wire_and_back_leaves_no_step_and_no_light(
 def test_a_refused_drag_puts_the_blocks_and_the_frame_back(
         qtbot: Any, row: DocumentWidget, monkeypatch: pytest.MonkeyPatch) -> None:
     frame_id = _frame_fc1_and_fc2(row)
-    view, scene = row.current_view, row.current_scene
+    view, scene = _view(row), _scene(row)
     fc1 = _id(row.doc, "fc1")
     item = scene.frame_items[frame_id]
     frame_at = item.pos()
