@@ -1,14 +1,15 @@
 """The seams between the canvas's parts, as narrow protocols.
 
 A scene needs an :class:`Editor` (the widget that owns the document and its undo stack); the
-wire gesture needs a :class:`WireCanvas` (the scene it draws on). Each part depends on what it
+wire gesture needs a :class:`WireCanvas` (the scene it draws on), the move gesture a
+:class:`MoveCanvas` (the scene whose blocks and frames it drags). Each part depends on what it
 uses, not on the class that provides it, so that the scene, the gesture and the document widget
 import one another in one direction only (``lint-imports`` checks it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Protocol
 
 from PySide6.QtCore import QPointF
@@ -18,6 +19,7 @@ from netbuilder.core.commands import Command
 from netbuilder.core.graph import Document, Graph
 from netbuilder.core.inference import Analysis
 from netbuilder.ui.canvas.edge_item import EdgeItem
+from netbuilder.ui.canvas.frame_item import FrameItem
 from netbuilder.ui.canvas.node_item import NodeItem
 from netbuilder.ui.canvas.port_item import PortItem
 
@@ -99,3 +101,39 @@ class WireCanvas(Protocol):
     def wire_command(self, source: tuple[str, str], target: tuple[str, str],
                      moving: str | None = None) -> Command:
         """The command that draws ``source`` -> ``target`` (moving the wire ``moving``)."""
+
+
+class MoveCanvas(Protocol):
+    """What dragging blocks and frames with the mouse needs from the scene it happens on."""
+
+    graph_name: str
+
+    @property
+    def graph(self) -> Graph:
+        """The network or group the scene shows."""
+
+    @property
+    def editor(self) -> Editor:
+        """Where the gesture's commands go."""
+
+    @property
+    def node_items(self) -> Mapping[str, NodeItem]:
+        """The blocks' items by node id."""
+
+    def nodes_inside(self, frame: FrameItem) -> list[str]:
+        """The nodes that lie inside ``frame`` (a frame's drag carries them)."""
+
+    def route_wires_of(self, node_ids: Iterable[str]) -> None:
+        """Routes the wires of some blocks again (after they moved)."""
+
+    def can_go_into_wire(self, node_id: str) -> bool:
+        """Whether a node has no wires yet and has an input and an output to splice in."""
+
+    def wire_under(self, pos: QPointF) -> EdgeItem | None:
+        """The wire under ``pos``."""
+
+    def show_insertion(self, wire: EdgeItem | None) -> None:
+        """Lights up the wire a block would go into if let go now (None: no wire)."""
+
+    def insert_into_wire(self, node_id: str, edge_id: str) -> list[Command]:
+        """The commands that route wire ``edge_id`` through the node ``node_id``."""

@@ -8,6 +8,8 @@ editor pushes on its undo stack.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QKeyEvent, QTransform
 from PySide6.QtWidgets import (
@@ -23,7 +25,6 @@ from netbuilder.core.commands import (
     Disconnect,
     EditFrame,
     MacroCommand,
-    MoveNodes,
     Reconnect,
 )
 from netbuilder.core.graph import Document, Edge, Frame, Graph, Node
@@ -33,6 +34,7 @@ from netbuilder.ui import theme
 from netbuilder.ui.canvas.block_index import BlockIndex
 from netbuilder.ui.canvas.edge_item import EdgeItem
 from netbuilder.ui.canvas.frame_item import FrameItem
+from netbuilder.ui.canvas.moving import MoveGesture
 from netbuilder.ui.canvas.node_item import NodeItem, RerouteItem, shape_text
 from netbuilder.ui.canvas.overview import OVERVIEW_BELOW_ZOOM, OverviewLayer
 from netbuilder.ui.canvas.port_item import PortItem
@@ -53,9 +55,9 @@ _EVENTS = ("node_added", "node_removed", "edge_added", "edge_removed", "params_c
 class CanvasScene(QGraphicsScene):
     """The items of one graph, kept in step with the document through its events.
 
-    Gestures: a drag from a port draws a wire (:class:`WireGesture`); a drag of nodes moves
-    them and is pushed as one :class:`MoveNodes` on release (a lone unwired node dropped on a
-    wire goes into it); a drag of a frame's title bar moves the nodes inside it; a
+    Gestures: a drag from a port draws a wire (:class:`WireGesture`); a drag of nodes, or of
+    a frame's title bar with the nodes inside, moves them in one undo step (a lone unwired
+    node let go on the wire it lights up goes into it) (:class:`MoveGesture`); a
     double-click on a wire puts a reroute point there, on a node activates it (a group opens
     its definition), on empty canvas opens quick-add.
     """
@@ -69,15 +71,10 @@ class CanvasScene(QGraphicsScene):
         self.edge_items: dict[str, EdgeItem] = {}
         self.frame_items: dict[str, FrameItem] = {}
         self.wire_gesture: WireGesture | None = None
-        self._press_positions: dict[str, QPointF] = {}
-        self._frame_drag: tuple[FrameItem, QPointF, dict[str, QPointF]] | None = None
+        self.move_gesture: MoveGesture | None = None
         #: The wire a dragged block would go into if let go now (highlighted).
         self._insertion_wire: EdgeItem | None = None
         self._edges_of: dict[str, set[str]] = {}
-        # While the mouse drags a selection, wires are routed once per mouse move, not once
-        # per moved node (an edge between two moving nodes would be routed twice).
-        self._moving = False
-        self._moved_nodes: set[str] = set()
         #: The blocks' rectangles, for routing (reroute points are not obstacles).
         self._blocks = BlockIndex()
         #: The wires drawn around blocks (others keep off their runs).
@@ -239,13 +236,16 @@ class CanvasScene(QGraphicsScene):
         """Called by a node item whenever it moves: its wires follow."""
         self._index_block(item)
         self._invalidate_overview(item)
-        if self._moving:
-            self._moved_nodes.add(item.node.id)
+        if self.move_gesture is not None:
+            # While the mouse drags blocks, wires are routed once per mouse move, not once
+            # per moved node (an edge between two moving nodes would be routed twice).
+            self.move_gesture.node_moved(item.node.id)
             return
-        self._route_wires_of([item.node.id])
+        self.route_wires_of([item.node.id])
         self._schedule_routes()
 
-    def _route_wires_of(self, node_ids: list[str] | set[str]) -> None:
+    def route_wires_of(self, node_ids: Iterable[str]) -> None:
+        """Routes the wires of some blocks again (after they moved)."""
         edges = self.graph.edges
         wires = {edge_id for node_id in node_ids for edge_id in self._edges_of.get(node_id, ())}
         for edge_id in wires:
@@ -396,7 +396,7 @@ class CanvasScene(QGraphicsScene):
                      self.doc.output_ports(node))
         self._index_block(item)
         self._invalidate_overview(item)
-        self._route_wires_of([node.id])
+        self.route_wires_of([node.id])
         self._refresh_ports_connected(node.id)
 
     def _refresh_group_uses(self, changed: Graph) -> None:
@@ -482,6 +482,10 @@ class CanvasScene(QGraphicsScene):
 
     # ----- mouse --------------------------------------------------------------------------------
     def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self.move_gesture is not None:
+            # A drag whose release never came (the view took it) ends without an edit.
+            self.move_gesture = None
+            self.show_insertion(None)
         if event.button() == Qt.MouseButton.LeftButton and self.wire_gesture is None:
             port = self.port_at(event.scenePos())
             if port is not None:
@@ -490,23 +494,16 @@ class CanvasScene(QGraphicsScene):
                 return
         super().mousePressEvent(event)
         if event.button() == Qt.MouseButton.LeftButton:
-            self._start_moves()
+            self.move_gesture = MoveGesture.after_press(self, self.mouseGrabberItem())
 
     def mouseMoveEvent(self, event: QGraphicsSceneMouseEvent) -> None:
         if self.wire_gesture is not None:
             self.wire_gesture.move(event.scenePos())
             event.accept()
             return
-        self._moving = True
-        try:
-            super().mouseMoveEvent(event)
-            self._drag_frame_contents()
-        finally:
-            self._moving = False
-        if self._moved_nodes:
-            moved, self._moved_nodes = self._moved_nodes, set()
-            self._route_wires_of(moved)
-            self._track_insertion(event.scenePos())
+        super().mouseMoveEvent(event)
+        if self.move_gesture is not None:
+            self.move_gesture.move(event.scenePos())
 
     def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:
         if self.wire_gesture is not None:
@@ -517,7 +514,9 @@ class CanvasScene(QGraphicsScene):
             return
         super().mouseReleaseEvent(event)
         if event.button() == Qt.MouseButton.LeftButton:
-            self._commit_moves()
+            move, self.move_gesture = self.move_gesture, None
+            if move is not None:
+                move.finish()
             self._schedule_routes()  # wires that the moved blocks now lie on go around them
 
     def mouseDoubleClickEvent(self, event: QGraphicsSceneMouseEvent) -> None:
@@ -570,79 +569,11 @@ class CanvasScene(QGraphicsScene):
         return next((i for i in self.items(pos) if isinstance(i, FrameItem)
                      and i.grips(i.mapFromScene(pos))), None)
 
-    def _start_moves(self) -> None:
-        """After a press: remembers where the selection was, and which nodes a frame carries."""
-        self._press_positions = {node_id: item.pos() for node_id, item
-                                 in self.node_items.items() if item.isSelected()}
-        grabbed = self.mouseGrabberItem()
-        if isinstance(grabbed, FrameItem) and not grabbed.resizing:
-            inside = [n for n in self.nodes_inside(grabbed) if n not in self._press_positions]
-            self._frame_drag = (grabbed, grabbed.pos(),
-                                {n: self.node_items[n].pos() for n in inside})
-
-    def _drag_frame_contents(self) -> None:
-        if self._frame_drag is None:
-            return
-        frame, start, nodes = self._frame_drag
-        delta = frame.pos() - start
-        for node_id, origin in nodes.items():
-            item = self.node_items.get(node_id)
-            if item is not None:
-                item.place(origin + delta)
-
     def nodes_inside(self, frame: FrameItem) -> list[str]:
         """The nodes that lie wholly (give or take a margin) inside a frame."""
         rect = frame.mapRectToScene(frame.rect())
         return [node_id for node_id, item in self.node_items.items()
                 if rect.contains(item.sceneBoundingRect().adjusted(10, 10, -10, -10))]
-
-    def _commit_moves(self) -> None:
-        """After a drag: one MoveNodes (and frame) step; a lone node dropped on a wire goes in."""
-        frame_drag, self._frame_drag = self._frame_drag, None
-        pressed, self._press_positions = self._press_positions, {}
-        candidates = set(pressed) | set(frame_drag[2] if frame_drag else ())
-        graph = self.graph
-        moves: dict[str, tuple[tuple[float, float], tuple[float, float]]] = {}
-        for node_id, node in graph.nodes.items():  # document order: a deterministic step
-            item = self.node_items.get(node_id)
-            if node_id not in candidates or item is None:
-                continue
-            now = (item.pos().x(), item.pos().y())
-            was_x, was_y = node.position  # a list once read from JSON: compared as a tuple
-            if now != (was_x, was_y):
-                moves[node_id] = ((was_x, was_y), now)
-        steps: list[Command] = [MoveNodes(self.graph_name, moves)] if moves else []
-        if frame_drag is not None:
-            frame_item = frame_drag[0]
-            rect = frame_item.scene_rect()
-            if tuple(rect) != tuple(frame_item.frame.rect):
-                steps.append(EditFrame(self.graph_name, frame_item.frame.id, rect=rect))
-        if not steps:
-            return
-        wire, self._insertion_wire = self._insertion_wire, None
-        if wire is not None:
-            wire.set_highlighted(False)
-        if len(moves) == 1 and frame_drag is None and wire is not None \
-                and wire.edge_id in graph.edges:
-            (node_id,) = moves
-            insert = self.insert_into_wire(node_id, wire.edge_id)
-            if self.editor.push(MacroCommand("Insert block into wire", steps + insert)):
-                return
-        # A frame's drag is a macro even for the frame alone: EditFrame merges with the
-        # frame's previous edit, and a drag is a gesture of its own.
-        command = MacroCommand("Move frame", steps) if frame_drag is not None else steps[0]
-        if not self.editor.push(command):
-            self._undo_item_moves(moves)
-            if frame_drag is not None:
-                frame_drag[0].refresh(frame_drag[0].frame)
-
-    def _undo_item_moves(self, moves: dict[str, tuple[tuple[float, float], tuple[float, float]]]
-                         ) -> None:
-        """A refused move: the items go back to where the model still has them."""
-        for node_id, (old, _) in moves.items():
-            item = self.node_items.get(node_id)
-            if item is not None:
-                item.place(QPointF(*old))
 
     def insertion_commands(self, node_id: str, pos: QPointF) -> list[Command] | None:
         """Commands that put a lone, unwired node into the wire under the cursor at ``pos``,
@@ -677,14 +608,6 @@ class CanvasScene(QGraphicsScene):
         self._insertion_wire = wire
         if wire is not None:
             wire.set_highlighted(True)
-
-    def _track_insertion(self, pos: QPointF) -> None:
-        """While one lone block is dragged: the wire under the cursor lights up, and the
-        release puts the block into it (and only into that one)."""
-        dragged = list(self._press_positions)
-        lone = len(dragged) == 1 and self._frame_drag is None and self.can_go_into_wire(
-            dragged[0])
-        self.show_insertion(self.wire_under(pos) if lone else None)
 
     def insert_into_wire(self, node_id: str, edge_id: str) -> list[Command]:
         """The commands that route wire ``edge_id`` through the node ``node_id``."""
