@@ -18,16 +18,22 @@ class Throttle(QObject):
     """Rate-limits ``update`` to one call per ``interval_ms``.
 
     Args:
-        interval_ms: the least time between two calls.
+        interval_ms: the time between two calls.
         update: what to call (looked up at each call through the callable given: pass a
             lambda to reach a method that may be replaced later).
         parent: the owner (the trailing timer dies with it).
+        tolerance_ms: a request up to this much early is served at once, and the trailing
+            call waits this much longer. Requests that come on a timer's ticks (a queue
+            drained every 50 ms) are then served on every other tick, with what that tick
+            brought, instead of by a trailing call between two ticks that shows only the
+            previous tick's data (which made the wait for the screen up to a tick longer).
     """
 
     def __init__(self, interval_ms: int, update: Callable[[], None],
-                 parent: QObject | None = None) -> None:
+                 parent: QObject | None = None, tolerance_ms: int = 0) -> None:
         super().__init__(parent)
         self.interval_s = interval_ms / 1000
+        self.tolerance_s = tolerance_ms / 1000
         self._update = update
         self._last = -float("inf")
         self._timer = QTimer(self)
@@ -42,10 +48,10 @@ class Throttle(QObject):
     def request(self) -> None:
         """Calls the update now if the interval has passed since the last, else later."""
         wait = self._last + self.interval_s - time.monotonic()
-        if wait <= 0:
+        if wait <= self.tolerance_s:
             self.flush()
         elif not self._timer.isActive():
-            self._timer.start(max(1, round(wait * 1000)))
+            self._timer.start(max(1, round((wait + self.tolerance_s) * 1000)))
 
     def flush(self) -> None:
         """Calls the update now (and cancels a trailing call)."""

@@ -97,3 +97,16 @@ def test_a_streaming_run_is_drawn_at_a_bounded_rate_and_ends_on_its_last_step(
     assert drawn[-1] > 390  # the envelope's last column ends at the run's last steps
     assert "step 400 of 400" in dock.progress_text.text()
     assert dock.progress.fraction == 1.0
+
+
+def test_a_request_within_the_tolerance_is_served_at_once(qtbot: Any) -> None:
+    calls: list[float] = []
+    throttle = Throttle(100, lambda: calls.append(time.monotonic()), tolerance_ms=40)
+    throttle.request()
+    qtbot.wait(75)  # 25 ms early: within the tolerance, as the drain tick after next comes
+    throttle.request()
+    assert len(calls) == 2 and not throttle.pending
+    throttle.request()  # far too early: a trailing call, a tolerance after the interval
+    assert throttle.pending
+    qtbot.waitUntil(lambda: len(calls) == 3, timeout=2_000)
+    assert calls[2] - calls[1] >= 0.12  # past the interval (a coarse timer: 5% early at most)

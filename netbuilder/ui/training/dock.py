@@ -48,6 +48,7 @@ from netbuilder.ui.training.data_view import DataChooser, DataPreviewView
 from netbuilder.ui.training.history import RunHistoryView
 from netbuilder.ui.training.progress_line import ProgressLine
 from netbuilder.ui.training.results import results_tab
+from netbuilder.ui.training.runner import DRAIN_INTERVAL_MS
 from netbuilder.ui.training.session import (
     HISTORY_FILE,
     State,
@@ -99,8 +100,10 @@ class TrainingDock(QWidget):
         # training thread on the same cores waits for): the curves at 10 Hz, which with the
         # engine's 25 ms reports keeps a step on screen within about 125 ms; the figures
         # as text at 4 Hz, faster than anyone reads them.
-        self._curve_frames = Throttle(CURVE_FRAME_MS, lambda: self.curves.refresh(), self)
-        self._progress_frames = Throttle(PROGRESS_FRAME_MS, self._show_progress, self)
+        self._curve_frames = Throttle(CURVE_FRAME_MS, lambda: self.curves.refresh(), self,
+                                      tolerance_ms=DRAIN_INTERVAL_MS // 2)
+        self._progress_frames = Throttle(PROGRESS_FRAME_MS, self._show_progress, self,
+                                         tolerance_ms=DRAIN_INTERVAL_MS // 2)
         self._readiness_timer = QTimer(self)
         self._readiness_timer.setSingleShot(True)
         self._readiness_timer.setInterval(150)
