@@ -67,29 +67,39 @@ def _open_group(window: object) -> None:
         _select_block("multi_head_attention")(window)
 
 
-def _train(window: object, epochs: int = 4) -> None:
-    """Trains the example from the Training dock (a few epochs) and shows its curves."""
+def _spin_until(done: Callable[[], bool], deadline: float) -> None:
+    """Runs the app's events until ``done()`` holds or ``deadline`` (time.monotonic())."""
     import time
 
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance()
+    while not done() and time.monotonic() < deadline:
+        app.processEvents()  # type: ignore[union-attr]
+        time.sleep(0.01)
+
+
+def _start_training(window: object, epochs: int, timeout: float) -> float | None:
+    """Shows the Training dock and starts ``epochs`` epochs once the data are in (no undo
+    step: nothing to save); the run's deadline, or None when it could not start."""
+    import time
+
     editor = window.current_editor  # type: ignore[attr-defined]
-    # Short, and no undo step: nothing to save.
     editor.doc.set_setting("training", "epochs", epochs)
     dock = window.training  # type: ignore[attr-defined]
     window.training_dock.show()  # type: ignore[attr-defined]
     window.training_dock.raise_()  # type: ignore[attr-defined]
-    deadline = time.monotonic() + 120
-    while (not dock.start_button.isEnabled() or dock._preview_key is not None) and (
-            time.monotonic() < deadline):
-        app.processEvents()  # type: ignore[attr-defined]
-        time.sleep(0.01)
-    if not dock.start():
-        return
-    while dock.session.runner.running and time.monotonic() < deadline:
-        app.processEvents()  # type: ignore[attr-defined]
-        time.sleep(0.01)
+    deadline = time.monotonic() + timeout
+    _spin_until(lambda: dock.start_button.isEnabled() and dock._preview_key is None, deadline)
+    return deadline if dock.start() else None
+
+
+def _train(window: object, epochs: int = 4) -> None:
+    """Trains the example from the Training dock (a few epochs) and shows its curves."""
+    deadline = _start_training(window, epochs, timeout=120)
+    if deadline is not None:
+        runner = window.training.session.runner  # type: ignore[attr-defined]
+        _spin_until(lambda: not runner.running, deadline)
 
 
 def _activations(window: object) -> None:
@@ -119,27 +129,12 @@ def _show_results(epochs: int, click_cell: bool = False) -> Callable[[object], N
     alone: ``Shot.grab_dock``), and, for a classifier, clicks a confusion matrix cell."""
 
     def prepare(window: object) -> None:
-        import time
-
-        from PySide6.QtWidgets import QApplication
-
-        app = QApplication.instance()
-        editor = window.current_editor  # type: ignore[attr-defined]
-        editor.doc.set_setting("training", "epochs", epochs)
-        dock = window.training  # type: ignore[attr-defined]
-        window.training_dock.show()  # type: ignore[attr-defined]
-        window.training_dock.raise_()  # type: ignore[attr-defined]
-        deadline = time.monotonic() + 300
-        while (not dock.start_button.isEnabled() or dock._preview_key is not None) and (
-                time.monotonic() < deadline):
-            app.processEvents()  # type: ignore[attr-defined]
-            time.sleep(0.01)
-        if not dock.start():
+        deadline = _start_training(window, epochs, timeout=300)
+        if deadline is None:
             return
+        dock = window.training  # type: ignore[attr-defined]
         dock.views.setCurrentWidget(dock.results)
-        while dock.session.runner.running and time.monotonic() < deadline:
-            app.processEvents()  # type: ignore[attr-defined]
-            time.sleep(0.02)
+        _spin_until(lambda: not dock.session.runner.running, deadline)
         dock.results.refresh()
         view = dock.results.stack.currentWidget()
         if click_cell and hasattr(view, "matrix"):
@@ -153,9 +148,7 @@ def _show_results(epochs: int, click_cell: bool = False) -> Callable[[object], N
         if hasattr(view, "prompt") and hasattr(view, "generate"):
             view.prompt.setText("hel")
             view.generate()
-            while view.task is not None and view.task.running and time.monotonic() < deadline:
-                app.processEvents()  # type: ignore[attr-defined]
-                time.sleep(0.02)
+            _spin_until(lambda: view.task is None or not view.task.running, deadline)
     return prepare
 
 

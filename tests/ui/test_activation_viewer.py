@@ -14,7 +14,7 @@ from netbuilder.resources import example_path
 from netbuilder.ui.main_window import MainWindow
 from netbuilder.ui.training.activations import selected_blocks
 from tests.ui.canvas_gestures import click, node_point
-from tests.ui.test_training_dock import finished
+from tests.ui.test_training_dock import finished, ready
 
 
 def _example(name: str, **training: object) -> Document:
@@ -27,13 +27,7 @@ def _open(qtbot: Any, window: MainWindow, doc: Document, title: str) -> Any:
     # The viewer's own probes only: the blocks' previews ask for theirs too (the session
     # combines both requests: tests/ui/test_probe_requests.py).
     window.previews.set_enabled(False)
-    window.add_document(doc, title=title)
-    dock = window.training
-    window.training_dock.show()
-    window.training_dock.raise_()
-    qtbot.waitUntil(lambda: dock.start_button.isEnabled() and dock._preview_key is None,
-                    timeout=20_000)
-    return dock
+    return ready(qtbot, window, doc, title, timeout=20_000)
 
 
 def _node_id(window: MainWindow, name: str) -> str:

@@ -41,14 +41,15 @@ def moons_document(epochs: int = 3, lr: float = 0.01, optimizer: str = "adam") -
     return doc
 
 
-def ready(qtbot: Any, window: MainWindow, doc: Document) -> Any:
+def ready(qtbot: Any, window: MainWindow, doc: Document, title: str = "moons",
+          timeout: int = 10_000) -> Any:
     """Opens ``doc`` and waits until the dock may start it (its data previewed)."""
-    window.add_document(doc, title="moons")
+    window.add_document(doc, title=title)
     dock = window.training
     window.training_dock.show()
     window.training_dock.raise_()
     qtbot.waitUntil(lambda: dock.start_button.isEnabled() and dock._preview_key is None,
-                    timeout=10_000)
+                    timeout=timeout)
     return dock
 
 

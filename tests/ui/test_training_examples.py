@@ -14,18 +14,14 @@ from netbuilder.resources import example_path, list_examples
 from netbuilder.train.events import Finished
 from netbuilder.ui.main_window import MainWindow
 from netbuilder.ui.training.session import State
+from tests.ui.test_training_dock import ready
 
 
 @pytest.mark.parametrize("name", list_examples())
 def test_the_example_trains_from_the_dock(qtbot: Any, window: MainWindow, name: str) -> None:
     doc = netbuilder.load(example_path(name))
     doc.training["device"] = "cpu"
-    window.add_document(doc, title=name)
-    dock = window.training
-    window.training_dock.show()
-    window.training_dock.raise_()
-    qtbot.waitUntil(lambda: dock.start_button.isEnabled() and dock._preview_key is None,
-                    timeout=60_000)
+    dock = ready(qtbot, window, doc, name, timeout=60_000)
     assert not dock.blockers
     qtbot.mouseClick(dock.start_button, Qt.MouseButton.LeftButton)
     session = dock.session

@@ -29,9 +29,9 @@ from PySide6.QtWidgets import (
 )
 
 from netbuilder.core import fileformat
+from netbuilder.core.atomic import write_atomic
 from netbuilder.core.commands import SetSetting
 from netbuilder.core.errors import NetbuilderError
-from netbuilder.core.fileformat import write_atomic
 from netbuilder.core.paths import same_file
 from netbuilder.train import readiness
 from netbuilder.train.events import Failed, Finished
@@ -450,7 +450,7 @@ class TrainingDock(QWidget):
         if not path:
             return
         # Checked on a snapshot in the background: later edits cannot reach it.
-        snapshot = fileformat.loads(fileformat.dumps(editor.doc), editor.doc.catalogue)
+        snapshot = fileformat.snapshot(editor.doc)
 
         def check() -> object:
             import netbuilder
