@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from netbuilder import __version__
 from netbuilder.core.errors import NetbuilderError, printable
+from netbuilder.train.host_memory import share_main_arena
 
 if TYPE_CHECKING:
     from netbuilder.core.tensor import TensorSpec
@@ -315,6 +316,8 @@ def _gui(file: str | None) -> int:
         _fail("no display to open the app on (DISPLAY and WAYLAND_DISPLAY are unset). Use "
               "`netbuilder summary FILE` here, or set QT_QPA_PLATFORM=offscreen.")
         return EXIT_BAD_INPUT
+    # Before Qt or numpy start threads of their own: the app trains on a worker thread.
+    share_main_arena()
     try:
         from netbuilder.ui.app import main as run_app
     except ImportError as error:

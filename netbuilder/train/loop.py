@@ -35,6 +35,7 @@ from netbuilder.train.failures import (
     check_finite,
     describe_failure,
 )
+from netbuilder.train.host_memory import reused_between_steps
 from netbuilder.train.optim import schedule_factor
 from netbuilder.train.results import ResultsCadence
 from netbuilder.train.run import Run
@@ -95,7 +96,7 @@ def train(doc: Document, dataset: Dataset, settings: TrainingSettings | None = N
     try:
         if settings is None:
             settings = TrainingSettings.from_doc(doc)
-        with float32_matmuls(settings.tf32):
+        with float32_matmuls(settings.tf32), reused_between_steps():
             run = make_run(doc, dataset, settings, network, resume, initial_weights)
             saver = _Checkpoints(run, checkpoint, checkpoint_interval)
             yield from _drive(run, control or TrainingControl(), saver, report_interval,

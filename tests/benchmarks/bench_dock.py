@@ -26,6 +26,7 @@ Parts (targets from the issue "Train in the app"):
   (target < 20 MB leaked).
 """
 
+# ruff: noqa: E402 (the allocator is set up before numpy and Qt are imported)
 from __future__ import annotations
 
 import argparse
@@ -39,6 +40,12 @@ from collections.abc import Callable
 from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from netbuilder.train.host_memory import share_main_arena
+
+# As the app does (netbuilder/cli.py), before numpy or Qt start threads: the dock trains on a
+# worker thread.
+share_main_arena()
 
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QEventLoop, QStandardPaths, QTimer
@@ -314,14 +321,32 @@ def dock_rate(app: QApplication, window: Any, epochs: int, stalls: _Stalls | Non
     return span["samples"] / max(span["last"] - span["first"], 1e-9)
 
 
-def bench_train(app: QApplication, runs: int, epochs: int) -> None:
+def _app_window(app: QApplication, dock_shown: bool = True) -> Any:
+    """The main window at 1366x768, set up as ``netbuilder.ui.app.main`` sets it up.
+
+    Garbage collection too: what lives as long as the app is frozen and collections run on
+    the GUI thread (left automatic, a full collection of torch's and Qt's objects would run
+    in whichever thread allocates, the training thread included).
+    """
+    from netbuilder.ui.app import settle_garbage_collection
     from netbuilder.ui.main_window import MainWindow
 
     window = MainWindow()
     window.resize(1366, 768)
     window.show()
-    window.training_dock.show()
-    window.training_dock.raise_()
+    if dock_shown:
+        window.training_dock.show()
+        window.training_dock.raise_()
+    if not _COLLECTOR:
+        _COLLECTOR.append(settle_garbage_collection(app))
+    return window
+
+
+_COLLECTOR: list[Any] = []
+
+
+def bench_train(app: QApplication, runs: int, epochs: int) -> None:
+    window = _app_window(app)
     stalls = _Stalls()
     headless, docked, probed, latencies, gaps = [], [], [], [], []
     for _ in range(runs):
@@ -363,13 +388,7 @@ def _viewer_hidden(window: Any) -> None:
 
 
 def bench_probes(app: QApplication, runs: int, epochs: int) -> None:
-    from netbuilder.ui.main_window import MainWindow
-
-    window = MainWindow()
-    window.resize(1366, 768)
-    window.show()
-    window.training_dock.show()
-    window.training_dock.raise_()
+    window = _app_window(app)
     viewer = window.training.activations
     drawn: list[float] = []
     original_redraw = viewer.redraw
@@ -470,12 +489,9 @@ def bench_control() -> None:
 
 # ----- memory ---------------------------------------------------------------------------------
 def bench_endurance(app: QApplication, minutes: float) -> None:
-    from netbuilder.ui.main_window import MainWindow
     from netbuilder.ui.training.session import State
 
-    window = MainWindow()
-    window.resize(1366, 768)
-    window.show()
+    window = _app_window(app, dock_shown=False)
     doc = netbuilder.load(example_path("regression_mlp"))
     doc.training.update(epochs=10_000_000, device="cpu")
     window.add_document(doc, title="regression_mlp")
