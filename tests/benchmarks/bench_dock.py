@@ -22,6 +22,8 @@ Parts (targets from the issue "Train in the app"):
   ``--runs`` times: throughput ratio (target >= 0.95), pictures drawn per second (target
   >= 2) and the GUI's stalls meanwhile.
 * ``control``: how long Pause and Stop take to act (the engine checks once per step; < 100 ms).
+* ``views_endurance``: mnist_cnn for ``--endurance-minutes`` with every view open (curves,
+  activation viewer with histograms, block previews): the memory every five minutes.
 * ``endurance``: the process's memory over a long run of the fast regression MLP (every step
   kept: 8 bytes a point allowed, target < 50 MB beyond that), then 20 short runs in a row
   (target < 20 MB leaked).
@@ -582,6 +584,49 @@ def bench_endurance(app: QApplication, minutes: float) -> None:
     window.close()
 
 
+def bench_views_endurance(app: QApplication, minutes: float) -> None:
+    """mnist_cnn trained for ``minutes`` with every view open: the curves, the activation
+    viewer on conv1 with its histograms, the block previews; the memory, every five minutes.
+    """
+    from netbuilder.ui.training.session import State
+
+    window = _app_window(app)
+    doc, _settings = _mnist(1_000_000)
+    window.add_document(doc, title="mnist_cnn")
+    dock = window.training
+    _spin(app, 5.0, lambda: dock.start_button.isEnabled() and dock._preview_key is None)
+    _viewer_on_conv1(window)
+    _spin(app, 0.5)
+    assert dock.start()
+    session = dock.session
+    warm_up = min(60.0, minutes * 60 / 4)
+    _spin(app, warm_up)
+    gc.collect()
+    before = _rss_mb()
+    first_points = len(session.record.series["loss"])
+    began = time.perf_counter()
+    marks = []
+    while (elapsed := time.perf_counter() - began) < minutes * 60 - warm_up:
+        _spin(app, min(300.0, minutes * 60 - warm_up - elapsed))
+        marks.append(f"{(time.perf_counter() - began + warm_up) / 60:.0f} min "
+                     f"{_rss_mb() - before:+.1f} MB")
+    points = len(session.record.series["loss"]) - first_points
+    during = _rss_mb()
+    histories = window.training.activations.histories.values()
+    rows = max((len(history) for history in histories), default=0)
+    session.stop()
+    _spin(app, 10, lambda: session.state is State.IDLE)
+    allowance = points * 8 / 2**20
+    print(f"views endurance: {minutes:g} min of mnist_cnn with the curves, the activation "
+          f"viewer on conv1 with histograms and the block previews open; after the first "
+          f"{warm_up:.0f} s, {points:,} more steps: memory {during - before:+.1f} MB, "
+          f"{during - before - allowance:+.1f} MB beyond 8 bytes a point; along the way: "
+          f"{', '.join(marks)}; the longest histogram history holds {rows} rows")
+    for editor in window.editors():
+        editor.undo_stack.setClean()
+    window.close()
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5)
@@ -604,6 +649,8 @@ def main(argv: list[str] | None = None) -> None:
         bench_control()
     if "endurance" in parts:
         bench_endurance(app, args.endurance_minutes)
+    if "views_endurance" in parts:
+        bench_views_endurance(app, args.endurance_minutes)
 
 
 if __name__ == "__main__":
