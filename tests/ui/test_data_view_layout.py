@@ -1,5 +1,5 @@
 """The Setup page of the Training dock: the data summary stacks above the sample thumbnails,
-whatever the summary's length and the column's width.
+whatever the summary's length and the column's width, and the page is never clipped.
 
 The previews are built by hand (no data set is loaded): what is checked is the layout of
 netbuilder/ui/training/data_view.py inside the form of netbuilder/ui/training/settings_form.py,
@@ -135,3 +135,34 @@ def test_the_same_preview_shown_again_keeps_its_thumbnails(qtbot: Any,
     view.show_loading("digits")
     view.show_preview(preview)  # the first one again after loading: shown in full
     assert view.thumbnail_count == THUMBNAILS and view.summary.text() == preview.summary()
+
+
+@pytest.mark.parametrize("width", [SETTINGS_WIDTH, 520])
+def test_the_setup_page_fits_its_column_and_scrolls(qtbot: Any, window: MainWindow,
+                                                    width: int) -> None:
+    """Nothing cut off at the right (there is no horizontal scroll bar), and a dock lower
+    than the page scrolls it rather than squeezing the rows together."""
+    dock = setup_page(qtbot, window, width)
+    view, page = dock.preview, dock.form.basic
+    view.show_preview(picture_preview(LONG_SIZES, classes=1000))
+    qtbot.waitUntil(lambda: len(shown_thumbnails(view)) == THUMBNAILS, timeout=2000)
+    scroll = scroll_of(page)
+    window.training_dock.setFloating(True)
+    window.training_dock.resize(width + 500, 150)
+    qtbot.waitUntil(lambda: scroll.verticalScrollBar().isVisible(), timeout=2000)
+    settle()
+    assert page.width() <= scroll.viewport().width()
+    assert page.height() >= page.heightForWidth(page.width())
+    assert_summary_clear(view, page)
+    for child in page.findChildren(QWidget):
+        if child.isVisible() and child.parentWidget() is page:
+            assert geometry_in(child, page).right() < page.width(), child
+
+
+def test_both_settings_pages_fit_the_narrowest_column(qtbot: Any, window: MainWindow) -> None:
+    """The narrowest the splitter allows, with a vertical scroll bar: rows too long for it put
+    their label above the field instead of running past the right edge."""
+    dock = setup_page(qtbot, window, SETTINGS_WIDTH)
+    bar = scroll_of(dock.form.basic).verticalScrollBar().sizeHint().width()
+    for page in (dock.form.basic, dock.form.advanced):
+        assert page.minimumSizeHint().width() <= SETTINGS_WIDTH - bar
