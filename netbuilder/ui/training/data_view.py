@@ -106,7 +106,11 @@ class DataChooser(QWidget):
 
 
 class DataPreviewView(QWidget):
-    """The summary line and a row of sample thumbnails (or text, or rows of numbers)."""
+    """The summary line and a row of sample thumbnails (or text, or rows of numbers).
+
+    The dock shows the cached preview again at every readiness check (each edit, each run's
+    start and end): the same preview keeps the thumbnails it has instead of building new ones.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -126,6 +130,7 @@ class DataPreviewView(QWidget):
         layout.addLayout(self.samples)
         layout.addWidget(self.detail)
         self._thumbnails: list[QLabel] = []
+        self._shown: DataPreview | None = None
 
     def show_loading(self, source: str) -> None:
         self._clear()
@@ -136,7 +141,10 @@ class DataPreviewView(QWidget):
         self.summary.setText(message)
 
     def show_preview(self, preview: DataPreview) -> None:
+        if preview is self._shown:
+            return
         self._clear()
+        self._shown = preview
         self.summary.setText(preview.summary())
         if preview.images is not None:
             images = preview.images[:THUMBNAILS]
@@ -175,8 +183,13 @@ class DataPreviewView(QWidget):
     def _clear(self) -> None:
         for thumb in self._thumbnails:
             self.samples.removeWidget(thumb)
+            # Out of the layout but still shown until the deferred delete, which a call from
+            # outside the event loop (a script, dock.start()) postpones indefinitely: it would
+            # stay painted where the row was, over a summary that has since grown.
+            thumb.hide()
             thumb.deleteLater()
         self._thumbnails.clear()
+        self._shown = None
         while self.samples.count():
             self.samples.takeAt(0)
         self.detail.hide()

@@ -251,6 +251,10 @@ def _form(page: QWidget) -> QFormLayout:
     form.setHorizontalSpacing(8)
     form.setVerticalSpacing(4)
     form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+    # The pages scroll vertically only: a row wider than the column (Batch size and Epochs
+    # side by side, the decay row) puts its label above the field rather than run past the
+    # right edge, where it would be cut off.
+    form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
     return form
 
 
