@@ -10,10 +10,9 @@ A thread other than the main one gets an arena of its own, whose heaps are unmap
 they empty, whatever the thresholds: the app, which trains on a worker thread, asks for one
 arena for every thread before it starts any (:func:`share_main_arena`).
 
-Measured on the 2-core development machine, mnist_cnn on 16,384 digits:
-``netbuilder train`` 4,840 -> 5,180 samples/s (page faults a run 1.2 million -> 40 thousand
-with a threshold above a step's largest block); from the dock, on a worker thread, 4,570 ->
-4,700.
+Measured on the 2-core development machine (the README's Speed section): mnist_cnn at batch
+128, 4,240-4,700 -> 6,340-6,480 samples/s; page faults in 3 epochs of 16,384 digits, 1.2
+million -> about 9 thousand.
 
 Elsewhere (macOS, Windows, musl) these functions do nothing.
 """
