@@ -237,7 +237,8 @@ def _adaptive_size(params: Mapping[str, Any], spec: TensorSpec) -> Ints:
 
 def _adaptive_shape(params: Mapping[str, Any], inputs: Mapping[str, TensorSpec]) -> TensorSpec:
     spec = only_input(inputs)
-    return TensorSpec((spec.shape[0], *_adaptive_size(params, spec)))
+    size = _adaptive_size(params, spec)  # checks the rank before the channels are read
+    return TensorSpec((spec.shape[0], *size))
 
 
 def _adaptive_macs(params: Mapping[str, Any], inputs: Mapping[str, TensorSpec],

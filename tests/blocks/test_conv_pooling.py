@@ -135,6 +135,13 @@ def test_list_length_is_checked_against_the_input_rank() -> None:
     assert "list of 1" in str(error)
 
 
+def test_adaptive_pool_of_a_scalar_is_a_shape_error() -> None:
+    # The rank is checked before the channel count is read (was an IndexError, found by
+    # tests/compile/test_build_fuzz.py).
+    error = _shape_error("adaptive_avg_pool", (), output_size=3)
+    assert "channels" in str(error)
+
+
 def test_global_pool_over_sequence_needs_steps_and_features() -> None:
     assert _infer("global_avg_pool", (64, 5, 5))[0] == (64,)
     assert _infer("global_avg_pool", (10, 16), over="sequence")[0] == (16,)
