@@ -93,8 +93,9 @@ class GanRun(Run):
                 self.noise.set_state(self.resume_state["noise_rng"])
         self.fallback_reason = settings.recipe_spec.capture_refusal
         probe_noise = self.fixed_noise[:PROBE_SAMPLES]
-        self.probe_recorder = ProbeRecorder(self.generator, ProbeBatch(
-            lambda: self.generator(probe_noise), inputs=probe_noise, predicts=False))
+        generator = self.generator  # not self: the run would hold itself in a cycle
+        self.probe_recorder = ProbeRecorder(generator, ProbeBatch(
+            lambda: generator(probe_noise), inputs=probe_noise, predicts=False))
 
     # ----------------------------------------------------------------------------------------
     # Set-up checks

@@ -24,6 +24,7 @@ from netbuilder.core.errors import NetbuilderError
 from netbuilder.core.inference import analyse
 from netbuilder.train.control import TrainingControl
 from netbuilder.train.events import Event, Failed, Finished
+from netbuilder.train.host_memory import release_freed_memory
 from netbuilder.train.runstore import RunInfo, RunStore
 from netbuilder.train.settings import TrainingSettings
 from netbuilder.train.sinks import RunStoreSink, Sinks
@@ -115,6 +116,9 @@ def run_job(job: TrainingJob, control: TrainingControl,
                         "Please report this as a netbuilder bug."))
     finally:
         run.close()
+        # The run's data set is gone now too: hand its memory back as well (the engine kept
+        # what its steps freed, netbuilder/train/host_memory.py).
+        release_freed_memory()
     emit(run.files)
     return run.files
 

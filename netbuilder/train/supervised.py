@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import os
+import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
@@ -350,12 +351,18 @@ class SupervisedRun(Run):
         """The first samples of the validation split (of the training split without one)."""
         data = self.val_data or self.train_data
         x, y = data.x[:PROBE_SAMPLES], data.y[:PROBE_SAMPLES]
+        # The recorder is this run's own: a strong reference back would make a cycle that
+        # keeps the run, and with it the whole data set, alive after the run until the
+        # garbage collector comes by (which in the app only runs on the GUI thread).
+        this = weakref.ref(self)
 
         def run() -> torch.Tensor:
-            if not self.recipe.gradient_step:
-                (prediction,), _ = self.model(x)
+            me = this()
+            assert me is not None, "probed after its run ended"
+            if not me.recipe.gradient_step:
+                (prediction,), _ = me.model(x)
                 return prediction
-            outputs, _ = self.forward(x, y)
+            outputs, _ = me.forward(x, y)
             return outputs[0]
 
         takes_target = self.recipe.takes_target  # an autoencoder's output is a picture

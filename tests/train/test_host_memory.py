@@ -10,7 +10,9 @@ import platform
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 pytestmark = pytest.mark.skipif(
@@ -96,3 +98,48 @@ def test_the_end_of_a_run_gives_the_memory_back() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert float(done.stdout) > 200  # MB handed back when the run ended
+
+
+def test_a_job_gives_back_its_data_set_when_it_ends(tmp_path: Path) -> None:
+    """After a run, the app's process does not keep the freed data set (a second release
+    once the job's data set is gone: the engine's own comes while it is still held)."""
+    data = tmp_path / "rows.npz"
+    rows = 3_200_000  # 128 MB of inputs
+    np.savez(data, x=np.ones((rows, 10), np.float32), y=np.ones((rows, 1), np.float32))
+    code = textwrap.dedent(f"""
+        import netbuilder
+        from netbuilder.core import fileformat
+        from netbuilder.resources import example_path
+        from netbuilder.train.control import TrainingControl
+        from netbuilder.train.events import Started
+        from netbuilder.train.job import TrainingJob, run_job
+        from netbuilder.train.settings import TrainingSettings
+
+        def resident_mb():
+            with open("/proc/self/statm") as statm:
+                return int(statm.read().split()[1]) * 4096 / 2**20
+
+        doc = netbuilder.load(example_path("regression_mlp"))
+        settings = TrainingSettings.from_doc(doc).with_changes(
+            epochs=1, device="cpu", dataset={str(data)!r})
+        job = TrainingJob(doc_text=fileformat.dumps(doc), document="rows", settings=settings,
+                          data=settings.dataset)
+        control = TrainingControl()
+        run_job(job, control, lambda event: control.stop())  # a first run loads torch's parts
+        before = resident_mb()
+        peak = []
+
+        def stop_at_start(event):
+            if isinstance(event, Started):
+                peak.append(resident_mb())
+                control.stop()
+
+        control = TrainingControl()
+        run_job(job, control, stop_at_start)
+        print(peak[0] - before, resident_mb() - before)
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    held, kept = (float(value) for value in done.stdout.split())
+    assert held > 100  # the data set was in memory while the run went
+    assert kept < 32, f"{kept:.0f} MB kept after the job ended"
