@@ -93,9 +93,9 @@ class GanRun(Run):
                 self.noise.set_state(self.resume_state["noise_rng"])
         self.fallback_reason = settings.recipe_spec.capture_refusal
         probe_noise = self.fixed_noise[:PROBE_SAMPLES]
-        generator = self.generator  # not self: the run would hold itself in a cycle
-        self.probe_recorder = ProbeRecorder(generator, ProbeBatch(
-            lambda: generator(probe_noise), inputs=probe_noise, predicts=False))
+        model = self.generator  # not self: the run would hold itself in a cycle
+        self.probe_recorder = ProbeRecorder(model, ProbeBatch(
+            lambda: model(probe_noise), inputs=probe_noise, predicts=False))
 
     # ----------------------------------------------------------------------------------------
     # Set-up checks
