@@ -545,6 +545,20 @@ def bench_control() -> None:
 
 
 # ----- memory ---------------------------------------------------------------------------------
+def _past_warm_up(app: QApplication, session: Any, minutes: float) -> tuple[float, float, int]:
+    """Lets a run started for ``minutes`` through its first minute (a quarter of a short
+    run): what any run pays once (torch's thread pools and kernels, the compiled model, the
+    data set, the run store) is left out of the growth measured from there on.
+
+    Returns:
+        The seconds waited, the memory then (MB) and the loss points recorded by then.
+    """
+    warm_up = min(60.0, minutes * 60 / 4)
+    _spin(app, warm_up)
+    gc.collect()
+    return warm_up, _rss_mb(), len(session.record.series["loss"])
+
+
 def bench_endurance(app: QApplication, minutes: float) -> None:
     from netbuilder.ui.training.session import State
 
@@ -558,13 +572,7 @@ def bench_endurance(app: QApplication, minutes: float) -> None:
     idle = _rss_mb()
     assert dock.start()
     session = dock.session
-    # The first minute pays once for what any run needs (torch's thread pools and kernels,
-    # the compiled model, the data set, the run store): growth is measured from there on.
-    warm_up = min(60.0, minutes * 60 / 4)
-    _spin(app, warm_up)
-    gc.collect()
-    before = _rss_mb()
-    first_points = len(session.record.series["loss"])
+    warm_up, before, first_points = _past_warm_up(app, session, minutes)
     _spin(app, minutes * 60 - warm_up)
     points = len(session.record.series["loss"]) - first_points
     held = sum(series.nbytes for series in session.record.series.values()) / 2**20
@@ -615,11 +623,7 @@ def bench_views_endurance(app: QApplication, minutes: float) -> None:
     _spin(app, 0.5)
     assert dock.start()
     session = dock.session
-    warm_up = min(60.0, minutes * 60 / 4)
-    _spin(app, warm_up)
-    gc.collect()
-    before = _rss_mb()
-    first_points = len(session.record.series["loss"])
+    warm_up, before, first_points = _past_warm_up(app, session, minutes)
     began = time.perf_counter()
     marks = []
     while (elapsed := time.perf_counter() - began) < minutes * 60 - warm_up:
