@@ -353,3 +353,30 @@ def test_the_hover_step_line_leaves_the_widgets_own_cursor_alone(qtbot: Any) -> 
     qtbot.waitUntil(view.step_line.isVisible, timeout=2000)
     assert view.step_line.value() == round(box.mapSceneToView(
         view.plots.mapToScene(centre)).x())
+
+
+def test_plots_that_outgrew_their_view_fit_it_again_at_the_next_redraw(qtbot: Any) -> None:
+    """A moment's wide axis labels once left the learning-rate plot cut off for good."""
+    from netbuilder.ui.training.curves import CurvesView
+    from tests.helpers import long_run
+
+    view = CurvesView()
+    qtbot.addWidget(view)
+    view.resize(520, 300)
+    view.show()
+    qtbot.waitExposed(view)
+    view.show_record(long_run(10))
+    view.refresh()
+    layout = view.plots.centralWidget
+    width = view.plots.viewport().width()
+    assert layout.geometry().width() == width
+    # Labels as wide as an axis can briefly need: the plots' minimum passes the view's width,
+    # and Qt widens their layout past the view.
+    axis = view.lr_plot.getAxis("left")
+    axis.setWidth(width)
+    QApplication.processEvents()
+    assert layout.geometry().width() > width
+    axis.setWidth(None)  # back to labels that fit
+    QApplication.processEvents()
+    view.refresh()
+    assert layout.geometry().width() == width

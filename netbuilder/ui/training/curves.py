@@ -235,6 +235,7 @@ class CurvesView(QWidget):
     # ----- drawing ----------------------------------------------------------------------------
     def refresh(self) -> None:
         """Redraws from the record: a cost of about two points per pixel column."""
+        self._fit_plots_to_view()
         record = self.record
         series = record.series.get("loss") if record is not None else None
         if self._follow:
@@ -261,6 +262,18 @@ class CurvesView(QWidget):
                 item.setData(xs, self._y(ys), connect="finite")
         if self._follow:
             self._set_y_range()
+
+    def _fit_plots_to_view(self) -> None:
+        """Gives the plots the view's width again after they outgrew it.
+
+        While an axis widens for longer tick labels, the plots' minimum width can pass the
+        view's for a moment; Qt then widens their layout, and nothing narrows it again until
+        the view is resized: the right-hand plot stayed cut off. Checked at each redraw.
+        """
+        view = self.plots
+        layout = view.centralWidget
+        if layout is not None and layout.geometry() != view.range:
+            layout.setGeometry(view.range)
 
     def _draw_series(self, item: pg.PlotDataItem, series: StepSeries, x0: float, x1: float,
                      columns: int) -> None:
