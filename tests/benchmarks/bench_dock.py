@@ -559,6 +559,23 @@ def _past_warm_up(app: QApplication, session: Any, minutes: float) -> tuple[floa
     return warm_up, _rss_mb(), len(session.record.series["loss"])
 
 
+def _stopped_after(app: QApplication, session: Any,
+                   first_points: int) -> tuple[int, float, float]:
+    """Stops a run measured since ``first_points`` were recorded.
+
+    Returns:
+        The steps recorded since, the memory while it still ran (MB) and the MB the 8 bytes
+        a point allowed for them.
+    """
+    from netbuilder.ui.training.session import State
+
+    points = len(session.record.series["loss"]) - first_points
+    during = _rss_mb()
+    session.stop()
+    _spin(app, 10, lambda: session.state is State.IDLE)
+    return points, during, points * 8 / 2**20
+
+
 def bench_endurance(app: QApplication, minutes: float) -> None:
     from netbuilder.ui.training.session import State
 
@@ -574,12 +591,8 @@ def bench_endurance(app: QApplication, minutes: float) -> None:
     session = dock.session
     warm_up, before, first_points = _past_warm_up(app, session, minutes)
     _spin(app, minutes * 60 - warm_up)
-    points = len(session.record.series["loss"]) - first_points
     held = sum(series.nbytes for series in session.record.series.values()) / 2**20
-    during = _rss_mb()
-    session.stop()
-    _spin(app, 10, lambda: session.state is State.IDLE)
-    allowance = points * 8 / 2**20
+    points, during, allowance = _stopped_after(app, session, first_points)
     print(f"endurance: {minutes:g} min of regression_mlp; starting the run took "
           f"+{before - idle:.1f} MB in its first {warm_up:.0f} s, then {points:,} more steps "
           f"kept: memory +{during - before:.1f} MB, of which {allowance:.1f} MB are the 8 "
@@ -612,7 +625,6 @@ def bench_views_endurance(app: QApplication, minutes: float) -> None:
     """mnist_cnn trained for ``minutes`` with every view open: the curves, the activation
     viewer on conv1 with its histograms, the block previews; the memory, every five minutes.
     """
-    from netbuilder.ui.training.session import State
 
     window = _app_window(app)
     doc, _settings = _mnist(1_000_000)
@@ -630,13 +642,9 @@ def bench_views_endurance(app: QApplication, minutes: float) -> None:
         _spin(app, min(300.0, minutes * 60 - warm_up - elapsed))
         marks.append(f"{(time.perf_counter() - began + warm_up) / 60:.0f} min "
                      f"{_rss_mb() - before:+.1f} MB")
-    points = len(session.record.series["loss"]) - first_points
-    during = _rss_mb()
     histories = window.training.activations.histories.values()
     rows = max((len(history) for history in histories), default=0)
-    session.stop()
-    _spin(app, 10, lambda: session.state is State.IDLE)
-    allowance = points * 8 / 2**20
+    points, during, allowance = _stopped_after(app, session, first_points)
     print(f"views endurance: {minutes:g} min of mnist_cnn with the curves, the activation "
           f"viewer on conv1 with histograms and the block previews open; after the first "
           f"{warm_up:.0f} s, {points:,} more steps: memory {during - before:+.1f} MB, "

@@ -303,19 +303,26 @@ def test_the_read_out_names_step_epoch_and_values(qtbot: Any, window: MainWindow
     assert dock.curves.readout_at(10**9) == ""
 
 
-@pytest.mark.parametrize("epochs", [10, 5000])
-def test_epoch_dots_while_they_fit_then_an_envelope_that_stays_small(qtbot: Any,
-                                                                     epochs: int) -> None:
-    """Thousands of short epochs must not make each redraw grow with the run."""
+def _curves_showing(qtbot: Any, epochs: int, width: int = 800, height: int = 400) -> Any:
+    """A CurvesView of its own, shown at ``width`` x ``height``, drawing a run of ``epochs``."""
     from netbuilder.ui.training.curves import CurvesView
     from tests.helpers import long_run
 
     view = CurvesView()
     qtbot.addWidget(view)
-    view.resize(800, 400)
+    view.resize(width, height)
     view.show()
+    qtbot.waitExposed(view)
     view.show_record(long_run(epochs))
     view.refresh()
+    return view
+
+
+@pytest.mark.parametrize("epochs", [10, 5000])
+def test_epoch_dots_while_they_fit_then_an_envelope_that_stays_small(qtbot: Any,
+                                                                     epochs: int) -> None:
+    """Thousands of short epochs must not make each redraw grow with the run."""
+    view = _curves_showing(qtbot, epochs)
     columns = max(32, int(view.loss_plot.getViewBox().width()))
     drawn = view.val_loss.xData
     if epochs == 10:
@@ -333,16 +340,7 @@ def test_the_hover_step_line_leaves_the_widgets_own_cursor_alone(qtbot: Any) -> 
     from PySide6.QtCore import QPoint
     from PySide6.QtGui import QCursor
 
-    from netbuilder.ui.training.curves import CurvesView
-    from tests.helpers import long_run
-
-    view = CurvesView()
-    qtbot.addWidget(view)
-    view.resize(800, 400)
-    view.show()
-    qtbot.waitExposed(view)
-    view.show_record(long_run(10))
-    view.refresh()
+    view = _curves_showing(qtbot, 10)
     assert isinstance(view.cursor(), QCursor)
     assert view.cursor().shape() == Qt.CursorShape.ArrowCursor
 
@@ -357,16 +355,7 @@ def test_the_hover_step_line_leaves_the_widgets_own_cursor_alone(qtbot: Any) -> 
 
 def test_plots_that_outgrew_their_view_fit_it_again_at_the_next_redraw(qtbot: Any) -> None:
     """A moment's wide axis labels once left the learning-rate plot cut off for good."""
-    from netbuilder.ui.training.curves import CurvesView
-    from tests.helpers import long_run
-
-    view = CurvesView()
-    qtbot.addWidget(view)
-    view.resize(520, 300)
-    view.show()
-    qtbot.waitExposed(view)
-    view.show_record(long_run(10))
-    view.refresh()
+    view = _curves_showing(qtbot, 10, 520, 300)
     layout = view.plots.centralWidget
     width = view.plots.viewport().width()
     assert layout.geometry().width() == width
