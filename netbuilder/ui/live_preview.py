@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-from typing import Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 
@@ -34,6 +35,9 @@ from netbuilder.train.preview_thread import PreviewThread
 from netbuilder.train.settings import TrainingSettings
 from netbuilder.ui.canvas.thumbnail_item import show_thumbnail
 from netbuilder.ui.document import DocumentWidget
+
+if TYPE_CHECKING:
+    from netbuilder.ui.canvas.node_item import NodeItem
 
 #: Where the View menu's choice is remembered.
 SETTINGS_KEY = "view/block_previews"
@@ -187,36 +191,32 @@ class LivePreview(QObject):
         """Takes the thumbnails off blocks that now have an error, no shape (downstream of
         an error) or another shape than the thumbnail shows, at once: a preview or a probe
         brings the rest later, and the canvas never shows an output the graph cannot make."""
-        editor = self.editor
-        if editor is None:
-            return
-        for name in editor.graphs():
-            scene = editor.scene(name)
-            if scene is None:
+        for _graph, _node_id, item in self._block_items():
+            badge = item.thumbnail
+            if badge is None or badge.thumbnail is None:
                 continue
-            for item in scene.node_items.values():
-                badge = item.thumbnail
-                if badge is None or badge.thumbnail is None:
-                    continue
-                outputs = list(item.info.outputs.values()) if item.info is not None else []
-                if item.has_error or not outputs or not output_fits(
-                        badge.thumbnail.shape, tuple(outputs[0].shape)):
-                    show_thumbnail(item, None)
+            outputs = list(item.info.outputs.values()) if item.info is not None else []
+            if item.has_error or not outputs or not output_fits(
+                    badge.thumbnail.shape, tuple(outputs[0].shape)):
+                show_thumbnail(item, None)
 
     def _show(self, thumbnails: dict[str, dict[str, Thumbnail]], *, replace: bool) -> None:
         """Puts ``thumbnails`` on the blocks; with ``replace``, blocks without one lose theirs."""
+        for graph, node_id, item in self._block_items():
+            thumb = thumbnails.get(graph, {}).get(node_id)
+            if thumb is not None or replace:
+                show_thumbnail(item, thumb)
+
+    def _block_items(self) -> Iterator[tuple[str, str, NodeItem]]:
+        """(graph name, node id, block item) of every canvas of the current document."""
         editor = self.editor
         if editor is None:
             return
         for name in editor.graphs():
             scene = editor.scene(name)
-            if scene is None:
-                continue
-            found = thumbnails.get(name, {})
-            for node_id, item in scene.node_items.items():
-                thumb = found.get(node_id)
-                if thumb is not None or replace:
-                    show_thumbnail(item, thumb)
+            if scene is not None:
+                for node_id, item in scene.node_items.items():
+                    yield name, node_id, item
 
     # ----- probes during training ---------------------------------------------------------------
     def _ask_probes(self) -> None:
