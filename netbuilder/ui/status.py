@@ -6,6 +6,7 @@ from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from netbuilder.core.graph import GROUP
 from netbuilder.ui.document import DocumentWidget
+from netbuilder.ui.live_label import LiveLabel
 
 
 def format_params(count: int) -> str:
@@ -30,7 +31,7 @@ class StatusIndicators:
     """Labels at the right of the status bar: training progress, totals, zoom."""
 
     def __init__(self, bar: QStatusBar, parent: QWidget) -> None:
-        self.training = QLabel(parent)
+        self.training = LiveLabel(parent)  # changes four times a second while training
         self.training.setObjectName("status_training")
         self.training.setToolTip("The training run: epoch, step, samples a second, time left")
         self.totals = QLabel(parent)

@@ -112,3 +112,35 @@ def test_a_block_inside_an_opened_group_shows_its_attention_heads(
         assert np.allclose(head.sum(axis=1), 1.0, atol=1e-5)  # eval mode: rows sum to 1
     ticks = viewer.output.plots[0].getAxis("bottom")._tickLevels
     assert ticks is not None and len(ticks[0]) == 16  # one token a column
+
+
+def test_a_hidden_viewer_keeps_each_probes_histograms_once(
+        qtbot: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The session tells its views after every drain of the queue (20 a second) while the
+    latest probe stays the same for seconds: its histograms go into the history once."""
+    from types import SimpleNamespace
+
+    from netbuilder.train import probe_pictures
+    from netbuilder.train.events import Probe
+    from netbuilder.ui.training.activations import ActivationViewer
+
+    offered: list[tuple[str, int]] = []
+    original_add = probe_pictures.HistogramHistory.add
+
+    def counted_add(self: Any, step: int, counts: Any, edges: Any) -> bool:
+        offered.append((f"{id(self)}", step))
+        return bool(original_add(self, step, counts, edges))
+
+    monkeypatch.setattr(probe_pictures.HistogramHistory, "add", counted_add)
+    viewer = ActivationViewer()
+    qtbot.addWidget(viewer)  # never shown: the dock's other tab is in front
+    histogram = (np.ones(4), np.linspace(0.0, 1.0, 5))
+    record = SimpleNamespace(probe=None)
+    viewer.session = SimpleNamespace(record=record)  # type: ignore[assignment]
+    for step in (10, 20):
+        record.probe = Probe(epoch=1, step=step, activation_histograms={"conv1": histogram},
+                             weight_histograms={"conv1.weight": histogram})
+        for _drain in range(5):
+            viewer._session_updated()
+    assert len(offered) == 4  # two probes, two histograms each
+    assert [len(history) for history in viewer.histories.values()] == [2, 2]

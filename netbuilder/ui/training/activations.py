@@ -139,6 +139,9 @@ class ActivationViewer(QWidget):
         self.shown_probe: Probe | None = None
         self.histories: dict[tuple[str, str], HistogramHistory] = {}
         self._record: RunRecord | None = None
+        # The probe whose histograms are in ``histories``: hidden, the viewer draws nothing,
+        # but it still keeps each probe's histograms once (not at every drain of the queue).
+        self._remembered: Probe | None = None
         self._asked: tuple[object, ...] | None = None
         self._build()
         theme.notifier().changed.connect(self._apply_theme)
@@ -271,10 +274,12 @@ class ActivationViewer(QWidget):
             self._record = record
             self.histories = {}
         probe = record.probe if record is not None else None
-        if probe is None or probe is self.shown_probe:
+        if probe is None:
             return
-        self._remember(probe)
-        if self.isVisible():
+        if probe is not self._remembered:
+            self._remembered = probe
+            self._remember(probe)
+        if probe is not self.shown_probe and self.isVisible():
             self.redraw()
 
     def _remember(self, probe: Probe) -> None:

@@ -40,6 +40,7 @@ from netbuilder.train.runstore import RunStore, RunStoreError
 from netbuilder.train.settings import SettingsError, TrainingSettings
 from netbuilder.ui.background import BackgroundTask
 from netbuilder.ui.document import DocumentWidget
+from netbuilder.ui.live_label import LiveLabel
 from netbuilder.ui.problems import Problem
 from netbuilder.ui.throttle import Throttle
 from netbuilder.ui.training.activations import ActivationViewer
@@ -125,7 +126,7 @@ class TrainingDock(QWidget):
         self.stop_button = QPushButton("Stop", self)
         self.stop_button.clicked.connect(self.stop)
         self.progress = ProgressLine(self)
-        self.progress_text = QLabel(self)
+        self.progress_text = LiveLabel(self)
         self.progress_text.setProperty("role", "subtle")
         self.form = SettingsForm(self)
         header = QHBoxLayout()
