@@ -30,6 +30,7 @@ BAR_AXIS_WIDTH = 34
 
 
 def _style(plot: pg.PlotItem, title: str) -> None:
+    """Colours, title and chrome of a new plot, or of every plot when the theme changes."""
     colours = theme.current()
     text = colours.node_subtle
     plot.setTitle(title, size="9pt", color=colours.node_text.name())
@@ -38,6 +39,14 @@ def _style(plot: pg.PlotItem, title: str) -> None:
     for axis in ("left", "bottom"):
         plot.getAxis(axis).setPen(pg.mkPen(text))
         plot.getAxis(axis).setTextPen(pg.mkPen(text))
+
+
+def _retitle(plot: pg.PlotItem, title: str) -> None:
+    """Sets a shown plot's title when it changes. Restyling a plot at every probe laid out
+    its title and redrew its axes from scratch: most of the 6 ms a picture took the GUI
+    thread, twice a second while a run streams."""
+    if plot.titleLabel.text != title:
+        plot.setTitle(title, size="9pt", color=theme.current().node_text.name())
 
 
 def _image() -> pg.ImageItem:
@@ -86,6 +95,7 @@ class OutputView(pg.GraphicsLayoutWidget):
             if not x_label:
                 plot.hideAxis("bottom")
                 plot.hideAxis("left")
+            _style(plot, title)
             image = _image()
             plot.addItem(image)
             self.bar = pg.ColorBarItem(colorMap=pg.colormap.get(ACTIVATION_COLOURS),
@@ -95,11 +105,14 @@ class OutputView(pg.GraphicsLayoutWidget):
             self.addItem(self.bar, row=0, col=1)
             self.images, self.plots = [image], [plot]
             self._layout_key = key
-        _style(self.plots[0], title)
-        self.images[0].setImage(picture.image, levels=picture.levels, autoLevels=False)
-        if self.bar is not None:
+        _retitle(self.plots[0], title)
+        image = self.images[0]
+        shape = image.image.shape if image.image is not None else None
+        image.setImage(picture.image, levels=picture.levels, autoLevels=False)
+        if self.bar is not None and tuple(self.bar.levels()) != tuple(picture.levels):
             self.bar.setLevels(picture.levels)
-        self.plots[0].autoRange(padding=0.02)
+        if shape != picture.image.shape:  # the same picture's range stands (and a zoom too)
+            self.plots[0].autoRange(padding=0.02)
 
     def show_heads(self, weights: np.ndarray, tokens: Sequence[str], title: str) -> None:
         """Attention weights (heads, query steps, context steps): one heat map per head,
@@ -112,6 +125,7 @@ class OutputView(pg.GraphicsLayoutWidget):
                 plot = self.addPlot(row=0, col=head)
                 plot.invertY(True)
                 plot.setAspectLocked(True)
+                _style(plot, "")
                 image = _image()
                 plot.addItem(image)
                 _set_token_ticks(plot, tokens, weights.shape[1], weights.shape[2])
@@ -123,11 +137,15 @@ class OutputView(pg.GraphicsLayoutWidget):
             self.bar.axis.setWidth(BAR_AXIS_WIDTH)
             self.addItem(self.bar, row=0, col=heads)
             self._layout_key = key
+            new_layout = True
+        else:
+            new_layout = False
         more = f" (first {heads} of {len(weights)} heads)" if len(weights) > heads else ""
         for head, (plot, image) in enumerate(zip(self.plots, self.images, strict=True)):
-            _style(plot, (title + more if head == 0 else "") + f"  head {head + 1}")
+            _retitle(plot, (title + more if head == 0 else "") + f"  head {head + 1}")
             image.setImage(weights[head], levels=(0.0, 1.0), autoLevels=False)
-            plot.autoRange(padding=0.02)
+            if new_layout:  # the heads' shape is in the layout's key: their range stands
+                plot.autoRange(padding=0.02)
 
 
 def _set_token_ticks(plot: pg.PlotItem, tokens: Sequence[str], rows: int, columns: int
@@ -174,7 +192,7 @@ class HistogramsView(pg.GraphicsLayoutWidget):
         """Draws one history (None: empty, with ``title`` saying why)."""
         image, plot = self.images[kind], self.plots[kind]
         self.titles[kind] = title
-        _style(plot, title)
+        _retitle(plot, title)
         if history is None or len(history) == 0:
             image.clear()
             return
