@@ -144,3 +144,36 @@ def test_a_hidden_viewer_keeps_each_probes_histograms_once(
             viewer._session_updated()
     assert len(offered) == 4  # two probes, two histograms each
     assert [len(history) for history in viewer.histories.values()] == [2, 2]
+
+
+def test_a_new_probe_keeps_the_pictures_title_axes_and_zoom(qtbot: Any) -> None:
+    """Each probe hands the output view a new picture: only what changed is redone (a title
+    set again, or a range found again, redrew the plot's axes from scratch twice a second,
+    and undid a zoom)."""
+    from netbuilder.train.probe_pictures import Picture
+    from netbuilder.ui.training.probe_plots import OutputView
+
+    view = OutputView()
+    qtbot.addWidget(view)
+    view.resize(400, 300)
+    view.show()
+    rng = np.random.default_rng(0)
+    view.show_picture(Picture(rng.random((20, 30), dtype=np.float32), (0.0, 1.0)), "conv1")
+    plot = view.plots[0]
+    retitled: list[str] = []
+    original_set_title = plot.setTitle
+    plot.setTitle = lambda title=None, **kw: (retitled.append(title),  # type: ignore[method-assign]
+                                             original_set_title(title, **kw))
+    box = plot.getViewBox()
+    box.setRange(xRange=(2, 8), yRange=(3, 9), padding=0)  # the user zooms in
+    zoomed = box.viewRange()
+    view.show_picture(Picture(rng.random((20, 30), dtype=np.float32), (0.0, 2.0)), "conv1")
+    assert retitled == []
+    assert box.viewRange() == zoomed
+    assert view.bar is not None and tuple(view.bar.levels()) == (0.0, 2.0)
+    # Another shape (another block, or a new scale's tiling): shown whole again, retitled.
+    view.show_picture(Picture(rng.random((40, 60), dtype=np.float32), (0.0, 1.0)),
+                      "conv1 · per map")
+    assert view.plots[0] is plot and retitled == ["conv1 · per map"]
+    (x0, x1), (y0, y1) = box.viewRange()
+    assert x0 <= 0 and x1 >= 60 and y0 <= 0 and y1 >= 40
