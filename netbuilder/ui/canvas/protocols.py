@@ -58,8 +58,8 @@ class Editor(Protocol):
         """A right-click on a node, a wire, a frame or (``kind == "canvas"``) empty canvas."""
 
 
-class WireCanvas(Protocol):
-    """What drawing a wire with the mouse needs from the scene it happens on."""
+class GestureCanvas(Protocol):
+    """What every mouse gesture needs from the scene it happens on."""
 
     graph_name: str
 
@@ -74,6 +74,10 @@ class WireCanvas(Protocol):
     @property
     def node_items(self) -> Mapping[str, NodeItem]:
         """The blocks' items by node id."""
+
+
+class WireCanvas(GestureCanvas, Protocol):
+    """What drawing a wire with the mouse needs from the scene it happens on."""
 
     @property
     def edge_items(self) -> Mapping[str, EdgeItem]:
@@ -103,22 +107,8 @@ class WireCanvas(Protocol):
         """The command that draws ``source`` -> ``target`` (moving the wire ``moving``)."""
 
 
-class MoveCanvas(Protocol):
+class MoveCanvas(GestureCanvas, Protocol):
     """What dragging blocks and frames with the mouse needs from the scene it happens on."""
-
-    graph_name: str
-
-    @property
-    def graph(self) -> Graph:
-        """The network or group the scene shows."""
-
-    @property
-    def editor(self) -> Editor:
-        """Where the gesture's commands go."""
-
-    @property
-    def node_items(self) -> Mapping[str, NodeItem]:
-        """The blocks' items by node id."""
 
     def nodes_inside(self, frame: FrameItem) -> list[str]:
         """The nodes that lie inside ``frame`` (a frame's drag carries them)."""
