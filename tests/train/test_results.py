@@ -11,7 +11,6 @@ import pytest
 import torch
 
 import netbuilder
-from netbuilder.core.builder import GraphBuilder
 from netbuilder.resources import example_path
 from netbuilder.train import results as kinds
 from netbuilder.train.control import TrainingControl
@@ -23,6 +22,7 @@ from netbuilder.train.readiness import input_shape
 from netbuilder.train.recipes import RECIPES
 from netbuilder.train.results import ResultsCadence, ResultsLog
 from netbuilder.train.settings import TrainingSettings
+from tests.helpers import moons_classifier
 
 
 def run_example(name: str, epochs: int = 1, control: TrainingControl | None = None,
@@ -41,20 +41,6 @@ def results_of(events: list[object]) -> list[Results]:
     return [e for e in events if isinstance(e, Results)]
 
 
-def moons_classifier(epochs: int = 2) -> netbuilder.Document:
-    doc = netbuilder.new_document()
-    net = GraphBuilder(doc, "model")
-    x = net.add("input", shape=[2], name="point")
-    x = net.add("dense", x, units=16, name="hidden")
-    y = net.add("dense", x, units=2, activation="softmax", name="classes")
-    net.add("output", y, name="probabilities")
-    label = net.add("input", shape=[], dtype="int64", name="label")
-    net.add("cross_entropy_loss", y, label, name="loss")
-    doc.training.update({"recipe": "classification", "dataset": "moons", "epochs": epochs,
-                         "batch_size": 16, "validation_split": 0.25, "device": "cpu"})
-    return doc
-
-
 def test_every_recipe_names_a_results_kind() -> None:
     assert {recipe.results for recipe in RECIPES.values()} <= set(kinds.KINDS)
     assert RECIPES["perceptron"].results == kinds.BOUNDARY
@@ -69,7 +55,7 @@ def test_no_results_unless_asked_for_or_while_no_view_shows() -> None:
 
 
 def test_the_confusion_matrix_counts_the_whole_validation_split() -> None:
-    doc = moons_classifier()
+    doc = moons_classifier(2, batch_size=16, lr=0.001, validation_split=0.25)
     settings = TrainingSettings.from_doc(doc)
     dataset = load_dataset("moons", input_shape=(2,), seed=settings.seed)
     events = list(train(doc, dataset, settings, results_interval=0.0))

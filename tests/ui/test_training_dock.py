@@ -13,12 +13,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 import netbuilder
-from netbuilder.core.builder import GraphBuilder
 from netbuilder.core.graph import Document
 from netbuilder.train.events import Failed, Finished
 from netbuilder.train.runstore import RunStore
 from netbuilder.ui.main_window import MainWindow
 from netbuilder.ui.training.session import HISTORY_FILE, State, history_folder
+from tests.helpers import moons_classifier
 from tests.ui.shell_support import FakeDialogs, close_quietly, show_window
 
 LEFT = Qt.MouseButton.LeftButton
@@ -26,19 +26,7 @@ LEFT = Qt.MouseButton.LeftButton
 
 def moons_document(epochs: int = 3, lr: float = 0.01, optimizer: str = "adam") -> Document:
     """A small classifier of the built-in 2-D moons: trains in a fraction of a second."""
-    doc = netbuilder.new_document()
-    net = GraphBuilder(doc, "model")
-    x = net.add("input", shape=[2], name="point")
-    x = net.add("dense", x, units=16, name="hidden")
-    y = net.add("dense", x, units=2, activation="softmax", name="classes")
-    net.add("output", y, name="probabilities")
-    label = net.add("input", shape=[], dtype="int64", name="label")
-    net.add("cross_entropy_loss", y, label, name="loss")
-    net.layout()
-    doc.training.update({"recipe": "classification", "dataset": "moons", "epochs": epochs,
-                         "batch_size": 8, "lr": lr, "optimizer": optimizer,
-                         "validation_split": 0.2, "device": "cpu"})
-    return doc
+    return moons_classifier(epochs, lr=lr, optimizer=optimizer)
 
 
 def ready(qtbot: Any, window: MainWindow, doc: Document, title: str = "moons",
