@@ -10,7 +10,9 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from netbuilder import resources
+from netbuilder.train.warm_up import warm_up
 from netbuilder.ui import theme
+from netbuilder.ui.background import BackgroundTask
 from netbuilder.ui.gc_guard import GuiThreadCollector
 from netbuilder.ui.main_window import APP_NAME, MainWindow
 from netbuilder.ui.window_state import saved_theme
@@ -65,12 +67,26 @@ def settle_garbage_collection(app: QApplication) -> GuiThreadCollector:
     return GuiThreadCollector(app)
 
 
+def warm_up_training(app: QApplication) -> BackgroundTask:
+    """Imports what the first training run would, on a background thread, now.
+
+    See netbuilder/train/warm_up.py. Once done, the new modules' objects live as long as the
+    app: frozen, as at start-up, so that no collection on the GUI thread scans them again
+    (freezing scans nothing itself; the few garbage cycles made meanwhile stay, once).
+    """
+    task = BackgroundTask(warm_up, app)
+    task.succeeded.connect(lambda _value: gc.freeze())
+    task.start()
+    return task
+
+
 def main(path: str | None = None) -> int:
     """Runs the app until its window closes; returns the Qt event loop's exit code."""
     app = create_application()
     window = open_window(path)
     window.show()
     collector = settle_garbage_collection(app)
+    warm_up_training(app)
     try:
         return app.exec()
     finally:

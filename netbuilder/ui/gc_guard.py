@@ -46,3 +46,19 @@ class GuiThreadCollector(QObject):
         self._timer.stop()
         if resume_automatic:
             gc.enable()
+
+
+def collect_between_runs() -> None:
+    """Empties the young generations while no run streams (at a run's start and end).
+
+    The timer collects a generation when its count passes the threshold, and a collection
+    scans every object in that generation. What survived young collections piled up in the
+    middle one across runs (about 125,000 objects after a few runs of mnist_cnn: the
+    documents' items, the records, the models' modules), and its collection, due at some
+    point in a later run, stalled the GUI for about 50 ms mid-run. Collected here, the middle
+    generation holds what one run leaves at most; the oldest is collected here too when its
+    turn has come, so a full collection rarely falls inside a run.
+    """
+    counts, thresholds = gc.get_count(), gc.get_threshold()
+    gc.collect(2 if counts[2] >= thresholds[2] else 1)
+

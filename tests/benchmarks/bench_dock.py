@@ -371,11 +371,12 @@ def dock_rate(app: QApplication, window: Any, epochs: int, stalls: _Stalls | Non
 def _app_window(app: QApplication, dock_shown: bool = True) -> Any:
     """The main window at 1366x768, set up as ``netbuilder.ui.app.main`` sets it up.
 
-    Garbage collection too: what lives as long as the app is frozen and collections run on
+    Garbage collection too: what lives as long as the app is frozen (torch's first-step
+    imports too, once the app's warm-up has made them) and collections run on
     the GUI thread (left automatic, a full collection of torch's and Qt's objects would run
     in whichever thread allocates, the training thread included).
     """
-    from netbuilder.ui.app import settle_garbage_collection
+    from netbuilder.ui.app import settle_garbage_collection, warm_up_training
     from netbuilder.ui.main_window import MainWindow
 
     window = MainWindow()
@@ -386,6 +387,8 @@ def _app_window(app: QApplication, dock_shown: bool = True) -> Any:
         window.training_dock.raise_()
     if not _COLLECTOR:
         _COLLECTOR.append(settle_garbage_collection(app))
+        warm_up = warm_up_training(app)
+        _spin(app, 60, lambda: not warm_up.running)
     return window
 
 

@@ -20,6 +20,7 @@ from netbuilder.train.record import RunRecord
 from netbuilder.train.results import RESULTS_INTERVAL_S
 from netbuilder.train.settings import TrainingSettings
 from netbuilder.ui.document import DocumentWidget
+from netbuilder.ui.gc_guard import collect_between_runs
 from netbuilder.ui.training.runner import TrainingRunner
 
 HISTORY_FILE = "runs.sqlite"
@@ -126,6 +127,7 @@ class TrainingSession(QObject):
         self.record = RunRecord(name)
         self.stopping = False
         self._start_index = self.editor.undo_stack.index()
+        collect_between_runs()  # before the worker starts: no collection backlog in the run
         self.runner.start(job)
         self.runner.control.set_probe(self.probe_blocks, self.probe_interval, self.probe_sample)
         self.runner.control.show_results(self.results_shown)
@@ -227,3 +229,4 @@ class TrainingSession(QObject):
                 self.editor.weights_origin = f"trained in {where}"
         self.run_ended.emit(files)
         self.changed.emit()
+        collect_between_runs()  # what the run left, while the next has not begun
