@@ -40,13 +40,14 @@ def test_between_runs_the_young_generations_are_emptied_and_the_oldest_when_due(
     gc.collect()
     _cycles(500)
     collect_between_runs()
-    # The young generations' survivors moved to the oldest; no young collection is due.
-    assert gc.get_count()[:2] == (0, 0)
+    # The young generations' survivors moved to the oldest; no young collection is due (a
+    # thread left by another test may allocate a little meanwhile).
+    assert gc.get_count()[1] == 0 and gc.get_count()[0] < gc.get_threshold()[0]
     for _ in range(gc.get_threshold()[2]):
         gc.collect(1)  # the middle generation's collections that make a full one due
     assert gc.get_count()[2] >= gc.get_threshold()[2]
     collect_between_runs()
-    assert gc.get_count() == (0, 0, 0)  # the full collection came between runs
+    assert gc.get_count()[1:] == (0, 0)  # the full collection came between runs
 
 
 def test_a_run_from_the_dock_collects_at_its_start_and_end(
