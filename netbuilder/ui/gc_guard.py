@@ -61,4 +61,3 @@ def collect_between_runs() -> None:
     """
     counts, thresholds = gc.get_count(), gc.get_threshold()
     gc.collect(2 if counts[2] >= thresholds[2] else 1)
-

@@ -19,11 +19,12 @@ two threads, and the other waits for it at the end of the operation.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from netbuilder.train.host_memory import share_main_arena
@@ -41,6 +42,17 @@ from tests.benchmarks import bench_dock
 Recorded = tuple[float, Any]
 
 
+@contextlib.contextmanager
+def _run_job_as(stand_in: Callable[[Any, Any, Callable[[Any], None]], Any]) -> Iterator[None]:
+    """The dock's worker calls ``stand_in`` instead of the engine's run_job meanwhile."""
+    real_run_job = job_module.run_job
+    job_module.run_job = stand_in  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        job_module.run_job = real_run_job
+
+
 def record_run(app: QApplication, window: Any, epochs: int) -> list[Recorded]:
     """Trains mnist_cnn from the dock once and returns what its worker emitted, timed."""
     recorded: list[Recorded] = []
@@ -55,17 +67,13 @@ def record_run(app: QApplication, window: Any, epochs: int) -> list[Recorded]:
 
         return real_run_job(job, control, keep)
 
-    job_module.run_job = recording_run_job
-    try:
+    with _run_job_as(recording_run_job):
         bench_dock.dock_rate(app, window, epochs, None, [])
-    finally:
-        job_module.run_job = real_run_job
     return recorded
 
 
 def replay_cost(app: QApplication, window: Any, recorded: list[Recorded]) -> float:
     """GUI-thread CPU ms per second while the dock takes ``recorded`` at its own pace."""
-    real_run_job = job_module.run_job
 
     def replaying_run_job(job: Any, control: Any, emit: Callable[[Any], None]) -> Any:
         began = time.perf_counter()
@@ -76,13 +84,10 @@ def replay_cost(app: QApplication, window: Any, recorded: list[Recorded]) -> flo
             emit(item)
         return recorded[-1][1]
 
-    job_module.run_job = replaying_run_job
-    try:
+    with _run_job_as(replaying_run_job):
         cpu, wall = time.thread_time(), time.perf_counter()
         bench_dock.dock_rate(app, window, 1, None, [])
         return 1000 * (time.thread_time() - cpu) / (time.perf_counter() - wall)
-    finally:
-        job_module.run_job = real_run_job
 
 
 def idle_cost(app: QApplication, seconds: float = 5.0) -> float:

@@ -119,7 +119,8 @@ class OutputView(pg.GraphicsLayoutWidget):
         the query tokens down the side and the context tokens along the bottom."""
         heads = min(len(weights), MAX_HEADS)
         key = ("heads", heads, weights.shape[1:], tuple(tokens))
-        if key != self._layout_key:
+        new_layout = key != self._layout_key
+        if new_layout:
             self.clear_view()
             for head in range(heads):
                 plot = self.addPlot(row=0, col=head)
@@ -137,9 +138,6 @@ class OutputView(pg.GraphicsLayoutWidget):
             self.bar.axis.setWidth(BAR_AXIS_WIDTH)
             self.addItem(self.bar, row=0, col=heads)
             self._layout_key = key
-            new_layout = True
-        else:
-            new_layout = False
         more = f" (first {heads} of {len(weights)} heads)" if len(weights) > heads else ""
         for head, (plot, image) in enumerate(zip(self.plots, self.images, strict=True)):
             _retitle(plot, (title + more if head == 0 else "") + f"  head {head + 1}")
