@@ -4,6 +4,7 @@ Run by hand (CI does not run benchmarks):
 
     python -m tests.benchmarks.bench_dock [--runs 5] [--epochs 30] [--endurance-minutes 2]
                                           [--points 10000000] [--only curves,train,probes,...]
+                                          [--device cpu|cuda]
 
 Parts (targets from the issue "Train in the app"):
 
@@ -153,6 +154,8 @@ def bench_curves(app: QApplication, points: int) -> None:
 #: MNIST-shaped random data, large enough that an epoch (128 steps) outweighs its end.
 SAMPLES = 16_384
 _DATA: dict[str, str] = {}
+#: Where mnist_cnn trains, headless and from the dock (``--device``): the CPU by default.
+_DEVICE = {"name": "cpu"}
 
 
 def _data_file() -> str:
@@ -170,7 +173,8 @@ def _data_file() -> str:
 
 def _mnist(epochs: int) -> tuple[netbuilder.Document, TrainingSettings]:
     doc = netbuilder.load(example_path("mnist_cnn"))
-    settings = TrainingSettings.from_doc(doc).with_changes(epochs=epochs, device="cpu",
+    settings = TrainingSettings.from_doc(doc).with_changes(epochs=epochs,
+                                                           device=_DEVICE["name"],
                                                            dataset=_data_file())
     doc.training.update(settings.to_dict())
     return doc, settings
@@ -186,16 +190,17 @@ def headless_rate(epochs: int) -> float:
     import subprocess
 
     code = ("import sys; from tests.benchmarks.bench_dock import _run_headless; "
-            f"print(_run_headless({epochs}, {_data_file()!r}))")
+            f"print(_run_headless({epochs}, {_data_file()!r}, {_DEVICE['name']!r}))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True, cwd=os.path.dirname(os.path.dirname(os.path.dirname(
                               os.path.abspath(__file__)))))
     return float(done.stdout.strip().splitlines()[-1])
 
 
-def _run_headless(epochs: int, data: str) -> float:
+def _run_headless(epochs: int, data: str, device: str = "cpu") -> float:
     """The headless measurement itself (run by :func:`headless_rate` in a subprocess)."""
     _DATA["path"] = data
+    _DEVICE["name"] = device
     _headless(1)  # warm-up: torch's first convolutions are slow
     return _headless(epochs)
 
@@ -408,7 +413,8 @@ def bench_train(app: QApplication, runs: int, epochs: int) -> None:
         end_gaps += stalls.end_gaps
         gc.collect()
     ratio = statistics.median(docked) / statistics.median(headless)
-    print(f"train (mnist_cnn, {SAMPLES:,} samples, {epochs} epochs, median of {runs}): headless "
+    print(f"train (mnist_cnn on {_DEVICE['name']}, {SAMPLES:,} samples, {epochs} epochs, "
+          f"median of {runs}): headless "
           f"{statistics.median(headless):,.0f} samples/s, dock {statistics.median(docked):,.0f}"
           f" samples/s, ratio {ratio:.3f} (target >= 0.95); with the 1 ms stall probe on "
           f"{statistics.median(probed) / statistics.median(headless):.3f}")
@@ -478,7 +484,8 @@ def bench_probes(app: QApplication, runs: int, epochs: int) -> None:
     finally:
         viewer.redraw = original_redraw  # type: ignore[method-assign]
     base = statistics.median(headless)
-    print(f"probes (mnist_cnn, {SAMPLES:,} samples, {epochs} epochs, median of {runs}): "
+    print(f"probes (mnist_cnn on {_DEVICE['name']}, {SAMPLES:,} samples, {epochs} epochs, "
+          f"median of {runs}): "
           f"headless {base:,.0f} samples/s; dock, viewer hidden "
           f"{statistics.median(hidden):,.0f} ({statistics.median(hidden) / base:.3f}); "
           f"dock, viewer on conv1 with histograms {statistics.median(shown):,.0f} "
@@ -669,7 +676,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--points", type=int, default=10_000_000)
     parser.add_argument("--endurance-minutes", type=float, default=2.0)
     parser.add_argument("--only", default="curves,train,probes,control,endurance")
+    parser.add_argument("--device", default="cpu",
+                        help="where mnist_cnn trains in the train and probes parts (cpu, cuda)")
     args = parser.parse_args(argv)
+    _DEVICE["name"] = args.device
     app = QApplication.instance() or QApplication(sys.argv[:1])
     QStandardPaths.setTestModeEnabled(True)  # the history goes to a throwaway place
     QCoreApplication.setApplicationName(f"netbuilder-bench-{os.getpid()}")

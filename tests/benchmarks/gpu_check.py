@@ -13,9 +13,13 @@ order of their worth, each in its own process with its own time limit:
    the engine against (a) the tutorial loop and (b) the hand-written whole-step CUDA-graph
    loop, with the step-log cost; then with probes at 4 a second;
 4. every bundled example trained for one epoch by ``netbuilder train EXAMPLE --device cuda``;
-5. the benchmark again with tf32, bf16 and channels-last (image model), each against (b)
+5. the training dock against headless training (tests/benchmarks/bench_dock.py, its train and
+   probes parts: the dock's throughput targets), on the GPU and on the machine's CPU cores,
+   when the app's Qt stack was carried (``python -m tests.benchmarks.qt_bundle`` here, then
+   ``.qt`` in the call's carry; the image has no PySide6 or pyqtgraph);
+6. the benchmark again with tf32, bf16 and channels-last (image model), each against (b)
    with the same setting;
-6. last, and only when the time budget leaves room: (b) with ``torch.compile`` before capture
+7. last, and only when the time budget leaves room: (b) with ``torch.compile`` before capture
    and the engine with its ``torch_compile`` setting, on mnist_cnn, with their compile times.
 
 A failing step is recorded and the next one runs. Each step is skipped when less time is left
@@ -148,7 +152,9 @@ def _bench(check: Check, name: str, json_name: str, *flags: str, timeout: float,
 
 
 #: The groups of steps, in the order they run; ``--only`` picks some (a rerun after a fix).
-GROUPS = ("tests", "bench", "examples", "settings", "compile")
+GROUPS = ("tests", "bench", "examples", "dock", "settings", "compile")
+#: The app's Qt stack, packed by tests/benchmarks/qt_bundle.py and carried.
+QT_ARCHIVE = REPO / ".qt" / "qt.tar.xz"
 
 
 def main() -> int:
@@ -217,6 +223,32 @@ def _train_examples(check: Check, arguments: argparse.Namespace) -> None:
         step.results = _train_log(log, check.last_output)
 
 
+def _dock(check: Check, _arguments: argparse.Namespace) -> None:
+    # (device, runs, epochs of 16,384 samples, timeout, least time): on the GPU an epoch takes
+    # well under a second, so more of them.
+    plans = [("cpu", 1, 1, 300, 30)] if check.cpu else [("cuda", 2, 12, 200, 80),
+                                                         ("cpu", 1, 2, 150, 60)]
+    for device, runs, epochs, timeout, needs in plans:
+        step = Step(f"dock on {device}: train and probes", [
+            sys.executable, "-m", "tests.benchmarks.qt_bundle", "run", "--", "--only",
+            "train,probes", "--device", device, "--runs", str(runs), "--epochs", str(epochs)],
+            timeout, needs)
+        if not QT_ARCHIVE.exists() and (check.cuda or check.cpu):
+            step.status = ("skipped: no .qt/qt.tar.xz (python -m tests.benchmarks.qt_bundle "
+                           "here, and .qt in the call's carry)")
+            check.steps.append(step)
+            continue
+        check.last_output = ""
+        check.run(step)
+        step.results = [line.rstrip() for line in check.last_output.splitlines()
+                        if line.startswith(DOCK_LINES)]
+
+
+#: The lines of bench_dock's output that the summary keeps.
+DOCK_LINES = ("Qt stack", "train (", "probes (", "  each run", "  GUI stalls",
+              "  step to screen", "  pictures drawn")
+
+
 def _speed_settings(check: Check, _arguments: argparse.Namespace) -> None:
     for flag, json_name in (("--tf32", "tf32.json"), ("--bf16", "bf16.json")):
         _bench(check, f"bench {flag[2:]}", json_name, flag, "--no-tutorial", timeout=90,
@@ -232,7 +264,7 @@ def _compile(check: Check, _arguments: argparse.Namespace) -> None:
 
 
 RUNS = {"tests": _tests, "bench": _benchmarks, "examples": _train_examples,
-        "settings": _speed_settings, "compile": _compile}
+        "dock": _dock, "settings": _speed_settings, "compile": _compile}
 
 
 def _examples() -> list[str]:
@@ -303,6 +335,11 @@ def markdown(check: Check) -> str:
             lines.append(f"| {step.name[6:]} | {step.status} | {result.get('fast_path', '')} "
                          f"| {_number(result.get('samples_per_s'))} | "
                          f"{(result.get('fallback_reason') or '').replace('|', '/')} |")
+    docked = [s for s in check.steps if s.name.startswith("dock ") and s.results]
+    if docked:
+        lines += ["", "## The training dock against headless training", ""]
+        for step in docked:
+            lines += [f"{step.name}:", "", "```", *step.results, "```", ""]
     failing = [s for s in check.steps if not (s.status == "ok" or
                                               s.status.startswith("skipped"))]
     for step in failing:
