@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -68,3 +69,48 @@ def test_gpu_check_without_cuda_skips_each_gpu_step_and_still_writes_its_summary
     assert "| train perceptron | skipped: no CUDA |" in table
     assert "cuda available False" in table
     assert (tmp_path / "steps.log").exists()
+
+
+def test_the_qt_bundle_holds_the_offscreen_stack_and_no_machine_library_it_has(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """tests/benchmarks/qt_bundle.py: what the GPU machine needs to open an offscreen window."""
+    from tests.benchmarks import qt_bundle
+
+    pyside = qt_bundle._package_dir("PySide6")
+    files, system = qt_bundle.pyside_files(pyside, qt_bundle._package_dir("shiboken6"))
+    names = {path.name for path in files}
+    assert {"QtCore.abi3.so", "QtWidgets.abi3.so", "libqoffscreen.so", "__init__.py"} <= names
+    assert "libQt6Core.so.6" in names and "libQt6Widgets.so.6" in names
+    assert not any("Qml" in name or "WebEngine" in name for name in names)  # the closure only
+    assert system and not any(name.startswith(("libc.so", "libstdc++", "libQt6", "libshiboken"))
+                              for name in system)
+
+    # Unpacked, a carried library is used only where the machine's loader lacks it.
+    archive = tmp_path / "qt.tar.xz"
+    source = tmp_path / "source"
+    (source / "site" / "PySide6").mkdir(parents=True)
+    (source / "site" / "PySide6" / "__init__.py").write_text("")
+    (source / "system").mkdir()
+    for name in ("libhad.so.1", "liblacked.so.2"):
+        (source / "system" / name).write_bytes(b"ELF")
+    with tarfile.open(archive, "w:xz") as tar:
+        tar.add(source / "site", "site")
+        tar.add(source / "system", "system")
+    monkeypatch.setattr(qt_bundle, "_present", lambda names: {"libhad.so.1"})
+    env = qt_bundle.unpack(archive, tmp_path / "unpacked")
+    fallback = Path(env["LD_LIBRARY_PATH"].split(":")[0])
+    assert sorted(p.name for p in fallback.iterdir()) == ["liblacked.so.2"]
+    assert env["PYTHONPATH"].split(":")[0] == str(tmp_path / "unpacked" / "site")
+    assert env["NETBUILDER_QT_FALLBACK_LIBRARIES"] == "liblacked.so.2"
+
+
+def test_the_dock_steps_of_the_gpu_check_ask_for_the_qt_bundle_when_it_is_not_carried(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.benchmarks import gpu_check
+
+    monkeypatch.setattr(gpu_check, "QT_ARCHIVE", tmp_path / "absent.tar.xz")
+    check = gpu_check.Check(tmp_path, 100.0, cuda=True, cpu=False)
+    gpu_check._dock(check, None)  # type: ignore[arg-type]
+    assert [step.name for step in check.steps] == ["dock on cuda: train and probes",
+                                                   "dock on cpu: train and probes"]
+    assert all(step.status.startswith("skipped: no .qt/qt.tar.xz") for step in check.steps)
