@@ -24,6 +24,10 @@ Parts (targets from the issue "Train in the app"):
   ``--runs`` times: throughput ratio (target >= 0.95), pictures drawn per second (target
   >= 2), and the GUI's stalls with the viewer open (in a third run: the 1 ms timer that
   measures them costs throughput).
+* ``contention``: headless training with a thread beside it that takes 50 ms of CPU a
+  second (about the GUI thread's cost, tests/benchmarks/bench_gui_cost.py), in 20 bursts, no
+  Qt: hashing in the cache, copying 8 MB arrays, or Python passing the GIL back and forth;
+  which kind of work costs the training what the dock loses.
 * ``control``: how long Pause and Stop take to act (the engine checks once per step; < 100 ms).
 * ``views_endurance``: mnist_cnn for ``--endurance-minutes`` with every view open (curves,
   activation viewer with histograms, block previews): the memory every five minutes.
@@ -37,12 +41,15 @@ from __future__ import annotations
 
 import argparse
 import gc
+import hashlib
 import os
 import resource
 import statistics
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -180,7 +187,7 @@ def _mnist(epochs: int) -> tuple[netbuilder.Document, TrainingSettings]:
     return doc, settings
 
 
-def headless_rate(epochs: int) -> float:
+def headless_rate(epochs: int, load: tuple[str, float] | None = None) -> float:
     """Samples/s of ``netbuilder train``'s engine with no GUI, in a process of its own.
 
     Not in this process: once a thread has run torch's OpenMP kernels, training on another
@@ -190,19 +197,76 @@ def headless_rate(epochs: int) -> float:
     import subprocess
 
     code = ("import sys; from tests.benchmarks.bench_dock import _run_headless; "
-            f"print(_run_headless({epochs}, {_data_file()!r}, {_DEVICE['name']!r}))")
+            f"print(_run_headless({epochs}, {_data_file()!r}, {_DEVICE['name']!r}, "
+            f"{load!r}))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True, cwd=os.path.dirname(os.path.dirname(os.path.dirname(
                               os.path.abspath(__file__)))))
     return float(done.stdout.strip().splitlines()[-1])
 
 
-def _run_headless(epochs: int, data: str, device: str = "cpu") -> float:
-    """The headless measurement itself (run by :func:`headless_rate` in a subprocess)."""
+def _run_headless(epochs: int, data: str, device: str = "cpu",
+                  load: tuple[str, float] | None = None) -> float:
+    """The headless measurement itself (run by :func:`headless_rate` in a subprocess).
+
+    ``load``: a thread beside the training meanwhile, (kind, CPU milliseconds a second); see
+    :func:`bench_contention`.
+    """
     _DATA["path"] = data
     _DEVICE["name"] = device
     _headless(1)  # warm-up: torch's first convolutions are slow
-    return _headless(epochs)
+    if load is None:
+        return _headless(epochs)
+    with _cpu_load(*load):
+        return _headless(epochs)
+
+
+#: The kinds of load :func:`bench_contention` puts beside the training: what each burst does.
+LOAD_KINDS = ("compute", "memory", "interpreter")
+
+
+@contextmanager
+def _cpu_load(kind: str, ms_per_s: float) -> Iterator[None]:
+    """A thread taking ``ms_per_s`` of CPU each second, in 20 bursts (the dock's drain rate).
+
+    Kinds: ``compute`` hashes a block that stays in the cache, without the GIL (the cores
+    alone); ``memory`` copies 8 MB arrays, without the GIL (the cores and the caches and
+    memory bandwidth, as painting into a window's buffers does); ``interpreter`` runs short
+    Python between calls that let go of the GIL (the GIL passed back and forth thousands of
+    times a second, as the GUI thread's Qt callbacks do).
+    """
+    stop = threading.Event()
+    burst = ms_per_s / 20 / 1000
+    block = bytes(1 << 16) if kind == "compute" else bytes(4096)
+    source = np.ones(2 << 20, dtype=np.float32)
+    target = np.empty_like(source)
+
+    def one_burst(end: float) -> None:
+        while time.thread_time() < end:
+            if kind == "memory":
+                np.copyto(target, source)
+            elif kind == "interpreter":
+                for _ in range(20):
+                    pass
+                hashlib.sha256(block).digest()  # over 2 KB: hashed without the GIL
+            else:
+                hashlib.sha256(block).digest()
+
+    def work() -> None:
+        due = time.perf_counter()
+        while True:
+            due += 0.05
+            if stop.wait(max(0.0, due - time.perf_counter())):
+                return
+            one_burst(time.thread_time() + burst)
+
+    thread = threading.Thread(target=work, name="cpu-load", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _headless(epochs: int) -> float:
@@ -434,6 +498,38 @@ def bench_train(app: QApplication, runs: int, epochs: int) -> None:
     for editor in window.editors():
         editor.undo_stack.setClean()
     window.close()
+
+
+#: The load :func:`bench_contention` puts beside the training, in CPU milliseconds a second:
+#: about what the dock's GUI thread takes while mnist_cnn streams (bench_gui_cost.py).
+LOAD_MS = 50.0
+
+
+def bench_contention(runs: int, epochs: int) -> None:
+    """What a thread's load beside the training costs it, with no Qt at all.
+
+    The dock's GUI thread takes about 50 CPU milliseconds a second while mnist_cnn streams
+    (tests/benchmarks/bench_gui_cost.py); torch's threads take every core. This puts a load of
+    that size beside headless training, in 20 bursts a second like the dock's, of each kind
+    in :data:`LOAD_KINDS`, interleaved ``runs`` times: which kind of work costs the training
+    what the dock loses.
+    """
+    loads: list[tuple[str, float] | None] = [None, *((kind, LOAD_MS) for kind in LOAD_KINDS)]
+    rates: dict[str, list[float]] = {_load_name(load): [] for load in loads}
+    for _ in range(runs):
+        for load in loads:
+            rates[_load_name(load)].append(headless_rate(epochs, load))
+    base = statistics.median(rates["none"])
+    print(f"contention (mnist_cnn on {_DEVICE['name']}, {epochs} epochs, median of {runs}): "
+          f"headless {base:,.0f} samples/s; with {LOAD_MS:g} ms a second of work beside it: "
+          + ", ".join(f"{kind} {statistics.median(rates[kind]) / base:.3f}"
+                      for kind in LOAD_KINDS))
+    each = ", ".join(f"{name} {[round(v) for v in measured]}" for name, measured in rates.items())
+    print(f"  each run (samples/s): {each}")
+
+
+def _load_name(load: tuple[str, float] | None) -> str:
+    return "none" if load is None else load[0]
 
 
 # ----- the activation viewer ------------------------------------------------------------------
@@ -690,6 +786,8 @@ def main(argv: list[str] | None = None) -> None:
         bench_train(app, args.runs, args.epochs)
     if "probes" in parts:
         bench_probes(app, args.runs, args.epochs)
+    if "contention" in parts:
+        bench_contention(args.runs, args.epochs)
     if "control" in parts:
         bench_control()
     if "endurance" in parts:
