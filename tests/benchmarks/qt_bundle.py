@@ -133,13 +133,15 @@ def build(archive: Path) -> int:
 
 def _present(names: list[str]) -> set[str]:
     """Which of these library names the machine's loader already finds."""
-    try:
-        listing = subprocess.run(["ldconfig", "-p"], capture_output=True, text=True,
-                                 check=True).stdout
-    except (OSError, subprocess.CalledProcessError):
-        return set()
-    known = {line.strip().split(" ", 1)[0] for line in listing.splitlines()[1:]}
-    return {name for name in names if name in known}
+    for program in ("ldconfig", "/sbin/ldconfig", "/usr/sbin/ldconfig"):
+        try:
+            listing = subprocess.run([program, "-p"], capture_output=True, text=True,
+                                     check=True).stdout
+        except (OSError, subprocess.CalledProcessError):
+            continue
+        known = {line.strip().split(" ", 1)[0] for line in listing.splitlines()[1:]}
+        return {name for name in names if name in known}
+    return set()  # no loader cache to ask: every carried library is used
 
 
 def unpack(archive: Path, folder: Path) -> dict[str, str]:
