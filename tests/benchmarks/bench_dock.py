@@ -238,7 +238,7 @@ def _cpu_load(kind: str, ms_per_s: float) -> Iterator[None]:
     stop = threading.Event()
     burst = ms_per_s / 20 / 1000
     block = bytes(1 << 16) if kind == "compute" else bytes(4096)
-    source = np.ones(2 << 20, dtype=np.float32)
+    source = np.ones(2 << 20 if kind == "memory" else 1, dtype=np.float32)
     target = np.empty_like(source)
 
     def one_burst(end: float) -> None:
