@@ -155,7 +155,8 @@ def unpack(archive: Path, folder: Path) -> dict[str, str]:
     with tarfile.open(archive) as tar:
         tar.extractall(folder, filter="data")
     carried = sorted(p.name for p in (folder / "system").iterdir())
-    missing = [name for name in carried if name not in _present(carried)]
+    present = _present(carried)
+    missing = [name for name in carried if name not in present]
     fallback = folder / "fallback"
     fallback.mkdir()
     for name in missing:
