@@ -91,9 +91,9 @@ def test_a_streaming_run_is_drawn_at_a_bounded_rate_and_ends_on_its_last_step(
                      Finished({"loss": 0.025}, None, None)])
     assert not record.running
     # The end is drawn at once: the curve and the figures show the last step.
-    drawn = dock.curves.raw.getData()[0].copy()
+    drawn = dock.curves.lines.points("raw")[0].copy()
     original()  # what a redraw now would show: nothing newer is left undrawn
-    assert np.array_equal(drawn, dock.curves.raw.getData()[0])
+    assert np.array_equal(drawn, dock.curves.lines.points("raw")[0])
     assert drawn[-1] > 390  # the envelope's last column ends at the run's last steps
     assert "step 400 of 400" in dock.progress_text.text()
     assert dock.progress.fraction == 1.0

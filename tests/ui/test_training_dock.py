@@ -57,8 +57,8 @@ def test_train_with_the_mouse_and_every_step_reaches_the_curve(qtbot: Any,
     steps = record.started.steps_per_epoch * 3
     assert len(record.series["loss"]) == steps == record.step
     assert len(record.epochs.epochs) == 3 and record.has_accuracy()
-    xs = dock.curves.raw.xData
-    assert xs is not None and xs[0] == 1 and xs[-1] == steps
+    xs, _ys = dock.curves.lines.points("raw")
+    assert len(xs) and xs[0] == 1 and xs[-1] == steps
     assert dock.start_button.isEnabled() and "Finished in" in dock.message.text()
     assert window.editors()[0].weights is not None  # the run's weights are the document's
 

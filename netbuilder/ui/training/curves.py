@@ -5,9 +5,11 @@ redraw hands pyqtgraph only about two points per pixel column, the min and the m
 steps each column covers (:meth:`StepSeries.envelope`, whose cost does not grow with the
 history), so a spike is never averaged away and a 10-million-step run redraws as fast as a
 short one. Smoothing (TensorBoard's debiased moving average) is computed on the full-resolution
-steps before that decimation, so the smoothed curve is the same at every zoom. Axis ranges are
-set by this view (x to the whole run, y widened only when the data leave it), never
-auto-ranged every frame; OpenGL stays off.
+steps before that decimation, so the smoothed curve is the same at every zoom. The lines
+that change at every frame are drawn by one lightweight item (:class:`StreamLines`); the
+per-epoch figures and the overlaid runs, which change far less often, by pyqtgraph's own.
+Axis ranges are set by this view (x to the whole run, y widened only when the data leave it),
+never auto-ranged every frame; OpenGL stays off.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from PySide6.QtWidgets import (
 from netbuilder.train.record import RunRecord
 from netbuilder.train.series import StepSeries, decimate_minmax
 from netbuilder.ui import theme
+from netbuilder.ui.training.stream_lines import StreamLines
 
 #: The smoothing a new view starts with (TensorBoard's default is 0.6).
 DEFAULT_SMOOTHING = 0.6
@@ -96,7 +99,7 @@ class CurvesView(QWidget):
         self._epoch_x: float | None = None
         self._epochs_drawn: tuple[object, ...] | None = None  # what the epoch points show
         self._x_range: tuple[float, float] | None = None
-        self._part_items: dict[str, pg.PlotDataItem] = {}
+        self._parts: list[str] = []  # the loss parts drawn beside the loss (a GAN's)
         self._overlays_drawn: tuple[object, ...] | None = None  # the view the overlays show
         self._lr_drawn: tuple[object, ...] | None = None  # what the learning-rate line shows
 
@@ -123,8 +126,11 @@ class CurvesView(QWidget):
             plot.titleLabel.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.accuracy_plot.setYRange(0, 100, padding=0.02)
         self.accuracy_plot.getViewBox().setMouseEnabled(x=True, y=False)
-        self.raw = self.loss_plot.plot(name="loss (every step)")
-        self.smooth = self.loss_plot.plot(name="smoothed")
+        # The streaming lines: "raw" (every step), "smooth", then a line per loss part.
+        self.lines = StreamLines()
+        self.lines.add_line("raw", pg.mkPen(PALETTE[0]))
+        self.lines.add_line("smooth", pg.mkPen(PALETTE[0], width=2))
+        self.loss_plot.addItem(self.lines, ignoreBounds=True)
         self.val_loss = self.loss_plot.plot(name="validation loss", symbol="o", symbolSize=5)
         self.accuracy = self.accuracy_plot.plot(symbol="o", symbolSize=5)
         self.lr = self.lr_plot.plot()
@@ -204,9 +210,9 @@ class CurvesView(QWidget):
         self._y_range = None
         self._x_range = self._lr_top = self._epoch_x = self._epochs_drawn = None
         self._overlays_drawn = self._lr_drawn = None
-        for item in self._part_items.values():
-            self.loss_plot.removeItem(item)
-        self._part_items.clear()
+        for name in self._parts:
+            self.lines.remove_line(name)
+        self._parts.clear()
         self._update_legend()
         self.refresh()
 
@@ -243,13 +249,14 @@ class CurvesView(QWidget):
         x0, x1 = self.loss_plot.getViewBox().viewRange()[0]
         columns = max(32, int(self.loss_plot.getViewBox().width()))
         if series is None or not len(series):
-            for item in (self.raw, self.smooth, self.val_loss, self.accuracy, self.lr):
+            self.lines.clear()
+            for item in (self.val_loss, self.accuracy, self.lr):
                 item.setData([], [])
         else:
             assert record is not None
-            self._draw_series(self.raw, series, x0, x1, columns)
+            self._draw_series("raw", series, x0, x1, columns)
             smoothed = series.smoothed_series(self.smoothing)
-            self._draw_series(self.smooth, smoothed, x0, x1, columns)
+            self._draw_series("smooth", smoothed, x0, x1, columns)
             self._draw_parts(record, x0, x1, columns)
             self._draw_epochs(record, x0, x1, columns)
         overlays_key = (x0, x1, columns, self.log_box.isChecked())
@@ -275,10 +282,10 @@ class CurvesView(QWidget):
         if layout is not None and layout.geometry() != view.range:
             layout.setGeometry(view.range)
 
-    def _draw_series(self, item: pg.PlotDataItem, series: StepSeries, x0: float, x1: float,
+    def _draw_series(self, line: str, series: StepSeries, x0: float, x1: float,
                      columns: int) -> None:
         xs, ys = series.envelope(x0, x1, columns)
-        item.setData(xs, self._y(ys), connect="finite")
+        self.lines.set_points(line, xs, self._y(ys))
 
     def _draw_parts(self, record: RunRecord, x0: float, x1: float, columns: int) -> None:
         parts = [name for name in record.series if name != "loss"]
@@ -286,15 +293,13 @@ class CurvesView(QWidget):
         for index, name in enumerate(parts):
             if name == "g_loss":
                 continue
-            item = self._part_items.get(name)
-            if item is None:
+            if name not in self._parts:
                 colour = PALETTE[(index + 1) % len(PALETTE)]
-                item = self.loss_plot.plot(name=f"{name} (smoothed)",
-                                           pen=pg.mkPen(colour, width=1.5))
-                self._part_items[name] = item
+                self.lines.add_line(name, pg.mkPen(colour, width=1.5))
+                self._parts.append(name)
                 self._update_legend()
             smoothed = record.series[name].smoothed_series(self.smoothing)
-            self._draw_series(item, smoothed, x0, x1, columns)
+            self._draw_series(name, smoothed, x0, x1, columns)
 
     def _draw_epochs(self, record: RunRecord, x0: float, x1: float, columns: int) -> None:
         figures = record.epochs
@@ -368,10 +373,10 @@ class CurvesView(QWidget):
 
     def _set_y_range(self) -> None:
         """Widens the y range to the data when they leave it; never shrinks it each frame."""
-        values = [np.asarray(item.yData) for item in (self.raw, self.val_loss,
-                                                      *self._part_items.values(),
-                                                      *self._overlay_items)
-                  if item.yData is not None and len(item.yData)]
+        values = [self.lines.values(name) for name in ("raw", *self._parts)]
+        values += [np.asarray(item.yData) for item in (self.val_loss, *self._overlay_items)
+                   if item.yData is not None]
+        values = [array for array in values if len(array)]
         if not values:
             return
         data = np.concatenate(values)
@@ -400,15 +405,13 @@ class CurvesView(QWidget):
     def _update_legend(self) -> None:
         """The key to the loss plot's lines, above the plots: a legend inside a plot this
         small would cover the curves it explains."""
-        entries = [("every step", self.raw), ("smoothed", self.smooth),
-                   ("validation", self.val_loss),
-                   *((name.removesuffix(" (smoothed)"), item)
-                     for name, item in ((i.name(), i) for i in self._part_items.values())),
-                   *((overlay.name, item) for overlay, item in zip(
+        entries = [("every step", self.lines.pen("raw")), ("smoothed", self.lines.pen("smooth")),
+                   ("validation", self.val_loss.opts.get("pen")),
+                   *((name, self.lines.pen(name)) for name in self._parts),
+                   *((overlay.name, item.opts.get("pen")) for overlay, item in zip(
                        self.overlays, self._overlay_items, strict=True))]
         parts = []
-        for label, item in entries:
-            pen = item.opts.get("pen")
+        for label, pen in entries:
             colour = "#888888"
             if pen is not None:
                 shade = pg.mkPen(pen).color()
@@ -528,8 +531,8 @@ class CurvesView(QWidget):
                                     size="9pt")
         raw = QColor(PALETTE[0])
         raw.setAlpha(90)
-        self.raw.setPen(pg.mkPen(raw, width=1))
-        self.smooth.setPen(pg.mkPen(PALETTE[0], width=2))
+        self.lines.set_pen("raw", pg.mkPen(raw, width=1))
+        self.lines.set_pen("smooth", pg.mkPen(PALETTE[0], width=2))
         self.val_loss.setPen(pg.mkPen(PALETTE[1], width=1.5))
         self.val_loss.setSymbolBrush(PALETTE[1])
         self.val_loss.setSymbolPen(None)
