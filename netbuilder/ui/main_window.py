@@ -441,6 +441,7 @@ class MainWindow(QMainWindow):
                 view = editor.view(graph)
                 if view is not None:
                     view.canvas.setBackgroundBrush(theme.current().canvas)
+                    view.resetCachedContent()  # the grid's cached picture has the old colours
                     for item in view.canvas.items():
                         item.update()
                     view.viewport().update()

@@ -80,8 +80,8 @@ def test_blocks_stay_visible_at_every_level_of_detail(editor: DocumentWidget, zo
     # The body (or, further out, the coloured box) covers the block's middle.
     middle = item.mapToScene(item.body_rect().center() + QPointF(0, 8))
     assert not _close(_pixel(view, image, middle), canvas, 10)
-    # Between blocks: the canvas (the grid at most).
-    gap = item.mapToScene(QPointF(item.body_rect().right() + 40, -60))
+    # Between blocks, and between the grid's lines: the canvas.
+    gap = item.mapToScene(QPointF(item.body_rect().right() + 50, -50))
     assert _close(_pixel(view, image, gap), canvas)
 
 
