@@ -113,6 +113,9 @@ def test_the_curves_view_streams_loss_smoothing_and_parts_through_one_item(qtbot
     assert raw_y.max() == 50.0, "the decimation keeps the spike"
     assert lines.points("smooth")[1].max() < 50.0
     assert "d_loss" in view.key.text() and "g_loss" not in view.key.text()
+    colours = {lines.pen(name).color().name() for name in ("smooth", "d_loss")}
+    colours.add(pg.mkPen(view.val_loss.opts["pen"]).color().name())
+    assert len(colours) == 3, "the part, the loss and the validation points differ in colour"
     low, high = view.loss_plot.getViewBox().viewRange()[1]
     assert low < 0.5 and high >= 50.0, "the y range holds every line"
     view.log_box.setChecked(True)

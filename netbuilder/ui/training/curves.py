@@ -48,6 +48,9 @@ DEFAULT_SMOOTHING = 0.6
 #: Colours of the loss parts and the overlaid runs, in order.
 PALETTE = ("#4a7fd4", "#d0843a", "#3e9b6b", "#c94f4f", "#8e5bd0", "#2f9fae", "#b0569e",
            "#8d9a2f")
+#: Where in PALETTE the loss parts' colours start (a VAE's reconstruction and KL, a GAN's
+#: discriminator loss).
+PART_COLOURS_FROM = 6
 #: How long the smoothing slider waits before recomputing (a new weight costs a pass over
 #: every step: about 0.2 s at 10 million).
 SMOOTHING_DELAY_MS = 120
@@ -294,7 +297,9 @@ class CurvesView(QWidget):
             if name == "g_loss":
                 continue
             if name not in self._parts:
-                colour = PALETTE[(index + 1) % len(PALETTE)]
+                # Past the colours of the loss (0), the validation points (1), the
+                # accuracy (2) and the first overlaid runs (2, 3, 4...).
+                colour = PALETTE[(index + PART_COLOURS_FROM) % len(PALETTE)]
                 self.lines.add_line(name, pg.mkPen(colour, width=1.5))
                 self._parts.append(name)
                 self._update_legend()
