@@ -122,3 +122,28 @@ def test_the_curves_view_streams_loss_smoothing_and_parts_through_one_item(qtbot
     assert np.isclose(lines.points("raw")[1].max(), np.log10(50.0))
     view.show_record(None)
     assert lines.names() == ["raw", "smooth"] and not len(lines.points("raw")[0])
+
+
+def test_a_falling_loss_moves_the_y_range_a_few_times_not_every_frame(qtbot: Any) -> None:
+    view = CurvesView()
+    qtbot.addWidget(view)
+    view.resize(900, 260)
+    view.show()
+    qtbot.waitExposed(view)
+    record = RunRecord("falling")
+    frames, per_frame = 200, 5
+    record.write(Started(1, frames * per_frame, "cpu", "eager"))
+    view.show_record(record)
+    ranges = []
+    for frame in range(frames):
+        steps = np.arange(frame * per_frame, (frame + 1) * per_frame)
+        losses = (2.3 * np.exp(-steps / 250.0)).astype(np.float32).reshape(-1, 1)
+        record.write(Metrics(1, (frame + 1) * per_frame, float(losses.mean()), 100.0, 0.01,
+                             step_losses=losses, samples=per_frame * 8))
+        view.refresh()
+        low, high = view.loss_plot.getViewBox().viewRange()[1]
+        assert low <= float(losses.min()) and float(losses.max()) <= high + 1e-6
+        if not ranges or ranges[-1] != (low, high):
+            ranges.append((low, high))
+    # The loss falls from 2.3 to 0.04 over 200 frames: the range follows it in a few jumps.
+    assert 2 <= len(ranges) <= 15, len(ranges)

@@ -48,6 +48,10 @@ DEFAULT_SMOOTHING = 0.6
 #: Colours of the loss parts and the overlaid runs, in order.
 PALETTE = ("#4a7fd4", "#d0843a", "#3e9b6b", "#c94f4f", "#8e5bd0", "#2f9fae", "#b0569e",
            "#8d9a2f")
+#: The loss plot's y range: the margin around the data (of their span), and the room given
+#: beyond the side the data left when they leave the range.
+Y_MARGIN = 0.05
+Y_HEADROOM = 0.3
 #: Where in PALETTE the loss parts' colours start (a VAE's reconstruction and KL, a GAN's
 #: discriminator loss).
 PART_COLOURS_FROM = 6
@@ -392,8 +396,13 @@ class CurvesView(QWidget):
         current = self._y_range
         if current is not None and current[0] <= low and high <= current[1]:
             return
+        # The side the data left gets room to go on: a falling loss would otherwise leave
+        # the range at almost every frame, and each new range redraws the axes' text and
+        # grid (about 2 ms); with the room, the range changes a dozen times a run.
         span = max(high - low, 1e-9)
-        self._y_range = (low - 0.05 * span, high + 0.05 * span)
+        below = Y_HEADROOM if current is not None and low < current[0] else Y_MARGIN
+        above = Y_HEADROOM if current is not None and high > current[1] else Y_MARGIN
+        self._y_range = (low - below * span, high + above * span)
         self._set_range(lambda box: box.setYRange(*self._y_range, padding=0))
 
     def _set_range(self, apply: object) -> None:
