@@ -87,7 +87,7 @@ def _spin(app: QApplication, seconds: float, until: Callable[[], bool] | None = 
 
     While a measured run trains, poll slowly (``MEASURED_POLL_MS``): every wake-up of the GUI
     thread preempts one of torch's threads on two cores, and the app itself has no such timer
-    (a 1 ms timer costs a run about 10%; the old 20 ms poll, 50 wake-ups a second, was
+    (a 1 ms timer costs a run 5-10%; the old 20 ms poll, 50 wake-ups a second, was
     charged to the dock).
     """
     loop = QEventLoop()
