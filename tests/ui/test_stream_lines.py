@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
+import pytest
 from PySide6.QtGui import QColor
 
 from netbuilder.train.events import Metrics, Started
@@ -86,6 +87,17 @@ def test_clear_empties_the_lines_and_keeps_their_pens(qtbot: Any) -> None:
     assert lines.pen("line").color().name() == "#ff0000"
 
 
+@pytest.fixture
+def view(qtbot: Any) -> CurvesView:
+    """A curves view on screen, the size of the dock's."""
+    curves = CurvesView()
+    qtbot.addWidget(curves)
+    curves.resize(900, 260)
+    curves.show()
+    qtbot.waitExposed(curves)
+    return curves
+
+
 def _gan_record(steps: int) -> RunRecord:
     record = RunRecord("gan")
     record.write(Started(1, steps, "cpu", "eager"))
@@ -98,12 +110,8 @@ def _gan_record(steps: int) -> RunRecord:
     return record
 
 
-def test_the_curves_view_streams_loss_smoothing_and_parts_through_one_item(qtbot: Any) -> None:
-    view = CurvesView()
-    qtbot.addWidget(view)
-    view.resize(900, 260)
-    view.show()
-    qtbot.waitExposed(view)
+def test_the_curves_view_streams_loss_smoothing_and_parts_through_one_item(
+        view: CurvesView) -> None:
     view.show_record(_gan_record(400))
     lines = view.lines
     # The loss, its smoothing and the discriminator's part (the generator's is the loss).
@@ -124,12 +132,7 @@ def test_the_curves_view_streams_loss_smoothing_and_parts_through_one_item(qtbot
     assert lines.names() == ["raw", "smooth"] and not len(lines.points("raw")[0])
 
 
-def test_a_falling_loss_moves_the_y_range_a_few_times_not_every_frame(qtbot: Any) -> None:
-    view = CurvesView()
-    qtbot.addWidget(view)
-    view.resize(900, 260)
-    view.show()
-    qtbot.waitExposed(view)
+def test_a_falling_loss_moves_the_y_range_a_few_times_not_every_frame(view: CurvesView) -> None:
     record = RunRecord("falling")
     frames, per_frame = 200, 5
     record.write(Started(1, frames * per_frame, "cpu", "eager"))
